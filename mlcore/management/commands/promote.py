@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from mlcore.services import PromotionError, modelversion_promote
+
+
+class Command(BaseCommand):
+    help = "Make VERSION the active model version."
+
+    def add_arguments(self, parser):
+        parser.add_argument("version")
+
+    def handle(self, *args, version, **options):
+        try:
+            mv = modelversion_promote(version=version)
+        except PromotionError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS(f"{mv.version} is active"))

@@ -1,0 +1,23 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from mlcore.services import TrainingError, modelversion_promote, modelversion_train
+
+
+class Command(BaseCommand):
+    help = "Train a model version on the current training data; --promote activates it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--promote", action="store_true")
+        parser.add_argument("--note", default="")
+
+    def handle(self, *args, promote, note, **options):
+        try:
+            mv = modelversion_train(note=note or "manage.py train")
+        except TrainingError as exc:
+            raise CommandError(str(exc)) from exc
+        if promote:
+            mv = modelversion_promote(version=mv.version)
+        m = mv.metrics
+        self.stdout.write(self.style.SUCCESS(
+            f"{mv.version} [{mv.status}] accuracy={m.get('accuracy', 0):.3f} macro_f1={m.get('macro_f1', 0):.3f} "
+            f"ece={m.get('ece', 0):.3f} thresholds={mv.thresholds} snapshot={mv.snapshot_id}"))

@@ -1,0 +1,100 @@
+"""Serving a bundle with ONNX Runtime: one session per bundle, thread-safe, reused."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mlcore import encoder
+from mlcore.bundle import MANIFEST_FILE, MODEL_FILE, Manifest, file_sha256
+
+
+class BundleError(Exception):
+    """The bundle cannot serve: missing, corrupt, wrong shape or wrong outputs."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    category: str
+    confidence: float
+    margin: float
+    sentiment: float
+    probabilities: dict[str, float]
+    embedding: np.ndarray
+    model_version: str
+    latency_ms: float
+
+
+class Predictor:
+    def __init__(
+        self, *, directory: Path, threads: int = 1, verify_sha: bool = True, version: str | None = None
+    ) -> None:
+        import onnxruntime as ort
+
+        directory = Path(directory)
+        try:
+            self.manifest = Manifest.from_json((directory / MANIFEST_FILE).read_text())
+        except (OSError, ValueError, TypeError) as exc:
+            raise BundleError(f"unreadable manifest: {exc}") from exc
+        model_path = directory / MODEL_FILE
+        if verify_sha and (not model_path.exists() or file_sha256(model_path) != self.manifest.sha256):
+            raise BundleError("model file missing or sha256 mismatch")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:
+            raise BundleError(f"onnxruntime refused the model: {exc}") from exc
+        outputs = [o.name for o in self.session.get_outputs()]
+        if outputs[:3] != ["probabilities", "embedding", "sentiment"]:
+            raise BundleError(f"unexpected outputs {outputs}")
+        self.tokenizer = encoder.tokenizer_load()
+        self.labels = list(self.manifest.labels)
+        self.version = version or self.manifest.version
+
+    def run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ids, mask = encoder.tokenize(self.tokenizer, texts)
+        probs, emb, sent = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        if probs.shape != (len(texts), len(self.labels)) or emb.shape != (len(texts), encoder.EMBED_DIM):
+            raise BundleError(f"wrong output shapes {probs.shape} {emb.shape}")
+        return probs, emb, sent
+
+    def embed(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
+        return self.run_batched(texts, batch_size=batch_size)[1]
+
+    def run_batched(self, texts: list[str], *, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # Sorting by length keeps padding (and so wasted work) small in each batch.
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        probs = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        emb = np.zeros((len(texts), encoder.EMBED_DIM), dtype=np.float32)
+        sent = np.zeros(len(texts), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            idx = order[start : start + batch_size]
+            p, e, s = self.run([texts[i] for i in idx])
+            probs[idx], emb[idx], sent[idx] = p, e, s
+        return probs, emb, sent
+
+    def predict(self, text: str) -> Prediction:
+        start = time.perf_counter()
+        probs, emb, sent = self.run([text])
+        latency = (time.perf_counter() - start) * 1000
+        p = probs[0]
+        if not (np.isfinite(p).all() and np.isfinite(emb).all() and np.isfinite(sent).all()):
+            raise BundleError("non-finite output")
+        order = np.argsort(p)[::-1]
+        second = float(p[order[1]]) if len(order) > 1 else 0.0
+        return Prediction(
+            category=self.labels[order[0]],
+            confidence=float(p[order[0]]),
+            margin=float(p[order[0]]) - second,
+            sentiment=float(np.clip(sent[0], -1.0, 1.0)),
+            probabilities={label: round(float(v), 6) for label, v in zip(self.labels, p, strict=True)},
+            embedding=emb[0],
+            model_version=self.version,
+            latency_ms=latency,
+        )

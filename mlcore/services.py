@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import csv
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import storages
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from mlcore import encoder, heads
+from mlcore.bundle import MANIFEST_FILE, MODEL_FILE, bundle_write
+from mlcore.models import ModelVersion, TrainingExample
+from mlcore.selectors import (
+    modelversion_active,
+    snapshot_id_compute,
+    trainingexample_category_set,
+    trainingexample_sentiment_set,
+)
+from mlcore.starter import starter_inquiries, starter_sentiment
+from mlcore.validate import bundle_validate_subprocess
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 5000
+
+
+class TrainingError(Exception):
+    pass
+
+
+class PromotionError(Exception):
+    pass
+
+
+def starter_load() -> int:
+    """Load the shipped starter set; idempotent."""
+    rows = [
+        TrainingExample(text=r["text"], category=r["category"], sentiment=r["sentiment"],
+                        source=TrainingExample.Source.STARTER)
+        for r in starter_inquiries()
+    ] + [
+        TrainingExample(text=r["text"], sentiment=r["sentiment"], source=TrainingExample.Source.STARTER)
+        for r in starter_sentiment()
+    ]
+    before = TrainingExample.objects.filter(source=TrainingExample.Source.STARTER).count()
+    TrainingExample.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return TrainingExample.objects.filter(source=TrainingExample.Source.STARTER).count() - before
+
+
+@dataclass
+class ImportResult:
+    created: int
+    skipped: int
+    errors: list[str]
+
+
+def trainingexamples_import(
+    *, path: Path, text_col: str, label_col: str, sentiment_col: str | None = None
+) -> ImportResult:
+    """Import labeled rows from a CSV file. Bad rows are reported and skipped; good rows are kept."""
+    errors: list[str] = []
+    examples: list[TrainingExample] = []
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in (text_col, label_col) if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"column(s) not in the file: {', '.join(missing)}; found {reader.fieldnames}")
+        for line, row in enumerate(reader, start=2):
+            text = (row.get(text_col) or "").strip()
+            label = (row.get(label_col) or "").strip().lower()
+            sentiment = (row.get(sentiment_col) or "").strip().lower() if sentiment_col else ""
+            if not text or len(text) > MAX_TEXT:
+                errors.append(f"line {line}: text must be 1-{MAX_TEXT} characters")
+                continue
+            if not label or len(label) > 64:
+                errors.append(f"line {line}: label must be 1-64 characters")
+                continue
+            if sentiment and sentiment not in heads.SENTIMENT_LABELS:
+                errors.append(f"line {line}: sentiment must be one of {', '.join(heads.SENTIMENT_LABELS)}")
+                sentiment = ""
+            examples.append(TrainingExample(text=text, category=label, sentiment=sentiment,
+                                            source=TrainingExample.Source.IMPORT))
+    before = TrainingExample.objects.filter(source=TrainingExample.Source.IMPORT).count()
+    TrainingExample.objects.bulk_create(examples, ignore_conflicts=True, batch_size=1000)
+    created = TrainingExample.objects.filter(source=TrainingExample.Source.IMPORT).count() - before
+    return ImportResult(created=created, skipped=len(examples) - created + len(errors), errors=errors)
+
+
+def _next_version_name() -> str:
+    last = ModelVersion.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    return f"v{last + 1}"
+
+
+def modelversion_train(*, note: str = "", activate_if_none: bool = True, seed: int = 0) -> ModelVersion:
+    """Snapshot the training data, fit the heads, export and validate the bundle, register it."""
+    category_rows = trainingexample_category_set()
+    sentiment_rows = trainingexample_sentiment_set()
+    labels = sorted({cat for _, cat, _ in category_rows})
+    if len(labels) < 2:
+        raise TrainingError("need labeled examples of at least two categories")
+    if len({s for _, s in sentiment_rows}) < 3:
+        raise TrainingError("need sentiment examples of all three polarities")
+    snapshot_id = snapshot_id_compute(category_rows=category_rows, sentiment_rows=sentiment_rows)
+
+    session = encoder.encoder_session()
+    texts = [t for t, _, _ in category_rows]
+    X = session.embed(texts)
+    y = np.array([labels.index(c) for _, c, _ in category_rows])
+    w = np.array([wt for _, _, wt in category_rows], dtype=np.float32)
+    sX = session.embed([t for t, _ in sentiment_rows])
+    sy = np.array([heads.SENTIMENT_LABELS.index(s) for _, s in sentiment_rows])
+    fit = heads.heads_fit(
+        X=X, y=y, labels=labels, sentiment_X=sX, sentiment_y=sy, sample_weight=w, seed=seed,
+        inscope_escalation_target=settings.SUPPORTLOOP_INSCOPE_ESCALATION_TARGET,
+    )
+    rng = np.random.default_rng(seed)
+    golden_idx = rng.choice(len(texts), size=min(32, len(texts)), replace=False)
+    golden_texts = [texts[i] for i in golden_idx]
+    golden_probs = fit.heads.probabilities(session.embed(golden_texts))
+
+    version = _next_version_name()
+    with tempfile.TemporaryDirectory(prefix="bundle-") as tmp:
+        bundle_dir = Path(tmp)
+        manifest = bundle_write(
+            directory=bundle_dir, encoder_path=encoder.encoder_onnx_path(), heads=fit.heads, version=version,
+            thresholds=fit.thresholds, metrics=fit.metrics, snapshot_id=snapshot_id,
+            golden_texts=golden_texts, golden_probabilities=golden_probs,
+        )
+        result = bundle_validate_subprocess(directory=bundle_dir)
+        if not result["ok"]:
+            raise TrainingError(f"candidate rejected by the validator: {result['reason']}")
+        prefix = f"bundles/{version}-{manifest.sha256[:12]}"
+        store = storages["artifacts"]
+        for name in (MODEL_FILE, MANIFEST_FILE):
+            with open(bundle_dir / name, "rb") as fh:
+                store.save(f"{prefix}/{name}", File(fh))
+    mv = ModelVersion.objects.create(
+        version=version, artifact_prefix=prefix, sha256=manifest.sha256, labels=labels,
+        thresholds=fit.thresholds, metrics=fit.metrics, snapshot_id=snapshot_id, note=note,
+    )
+    logger.info("trained %s on snapshot %s: %s", version, snapshot_id, fit.metrics.get("accuracy"))
+    if activate_if_none and modelversion_active() is None:
+        mv = modelversion_promote(version=version)
+    return mv
+
+
+def modelversion_promote(*, version: str, actor=None) -> ModelVersion:
+    with transaction.atomic():
+        target = ModelVersion.objects.select_for_update().filter(version=version).first()
+        if target is None:
+            raise PromotionError(f"no model version {version!r}")
+        if target.status == ModelVersion.Status.REJECTED:
+            raise PromotionError(f"{version} was rejected and cannot be promoted")
+        if target.status == ModelVersion.Status.ACTIVE:
+            return target
+        ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).update(status=ModelVersion.Status.RETIRED)
+        target.status = ModelVersion.Status.ACTIVE
+        target.promoted_at = timezone.now()
+        target.promoted_by = actor
+        try:
+            target.save(update_fields=["status", "promoted_at", "promoted_by"])
+        except IntegrityError as exc:
+            raise PromotionError("another promotion happened at the same time; try again") from exc
+    return target
+
+
+def modelversion_rollback(*, actor=None) -> ModelVersion:
+    """Re-activate the version that was active before the current one."""
+    current = modelversion_active()
+    previous = (
+        ModelVersion.objects.filter(status=ModelVersion.Status.RETIRED, promoted_at__isnull=False)
+        .exclude(pk=getattr(current, "pk", None))
+        .order_by("-promoted_at")
+        .first()
+    )
+    if previous is None:
+        raise PromotionError("no earlier version to roll back to")
+    return modelversion_promote(version=previous.version, actor=actor)
+
+
+def bundle_local_dir(*, mv: ModelVersion) -> Path:
+    """A local directory holding the bundle; remote storages are copied into the cache once."""
+    store = storages["artifacts"]
+    try:
+        return Path(store.path(f"{mv.artifact_prefix}/{MODEL_FILE}")).parent
+    except NotImplementedError:
+        local = Path(settings.SUPPORTLOOP_CACHE_DIR) / "bundles" / f"{mv.version}-{mv.sha256[:12]}"
+        if not (local / MANIFEST_FILE).exists():
+            tmp = Path(tempfile.mkdtemp(dir=local.parent.parent))
+            for name in (MODEL_FILE, MANIFEST_FILE):
+                with store.open(f"{mv.artifact_prefix}/{name}", "rb") as src, open(tmp / name, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+            local.parent.mkdir(parents=True, exist_ok=True)
+            tmp.rename(local)
+        return local

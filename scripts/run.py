@@ -1,0 +1,109 @@
+"""`make run`: the whole system in the foreground on embedded defaults; Ctrl-C stops everything.
+
+Redis from REDIS_URL, or a private redis-server under var/redis; then migrate, collect static
+files, bootstrap (roles, demo accounts, starter data, first model), and start the ASGI web
+server (HTTP + websockets), a Celery worker (default and training queues) and Celery beat.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from redis_server import port_free, redis_start  # noqa: E402
+
+VAR = Path(os.environ.get("SUPPORTLOOP_VAR_DIR", ROOT / "var"))
+PY = sys.executable
+
+
+def log(msg: str) -> None:
+    print(f"[supportloop] {msg}", flush=True)
+
+
+def main() -> int:
+    env = dict(os.environ)
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    host, port = env.get("HOST", "127.0.0.1"), int(env.get("PORT", "8000"))
+    workers = env.get("WEB_WORKERS", "2")
+    children: list[tuple[str, subprocess.Popen]] = []
+
+    if not env.get("REDIS_URL"):
+        redis_port = int(env.get("SUPPORTLOOP_REDIS_PORT", "6391"))
+        if port_free(redis_port):
+            children.append(("redis", redis_start(directory=VAR / "redis", port=redis_port)))
+            log(f"started private redis-server on 127.0.0.1:{redis_port} (files in {VAR / 'redis'})")
+        else:
+            log(f"reusing the redis already on 127.0.0.1:{redis_port}")
+        env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+
+    # One process per core, each single-threaded, so ONNX/BLAS/torch do not oversubscribe 2 cores.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, "1")
+    prom = VAR / "prometheus"
+    shutil.rmtree(prom, ignore_errors=True)
+    prom.mkdir(parents=True, exist_ok=True)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(prom)
+
+    def stop_all(code: int) -> int:
+        for _name, proc in reversed(children):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for name, proc in reversed(children):
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log(f"{name} did not stop in time; killing it")
+                proc.kill()
+        return code
+
+    def manage(*args: str) -> None:
+        subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+    try:
+        manage("migrate", "--noinput", "-v", "0")
+        manage("collectstatic", "--noinput", "-v", "0")
+        manage("bootstrap")
+    except (subprocess.CalledProcessError, KeyboardInterrupt):
+        return stop_all(1)
+
+    worker_env = dict(env, OMP_NUM_THREADS="2", SUPPORTLOOP_TORCH_THREADS="2")
+    specs = [
+        ("web", [PY, "-m", "uvicorn", "config.asgi:application", "--host", host, "--port", str(port),
+                 "--workers", workers, "--no-access-log", "--timeout-graceful-shutdown", "10"], env),
+        ("worker", [PY, "-m", "celery", "-A", "config", "worker", "-Q", "celery,training", "--concurrency", "1",
+                    "-n", "worker@%h", "--loglevel", "INFO"], worker_env),
+        ("beat", [PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
+                  "--pidfile", str(VAR / "celerybeat.pid")], env),
+    ]
+    for name, args, penv in specs:
+        children.append((name, subprocess.Popen(args, cwd=ROOT, env=penv)))
+    log(f"serving on http://{host}:{port}/  (Ctrl-C stops everything)")
+
+    stopping = {"flag": False}
+
+    def on_signal(signum, frame) -> None:
+        stopping["flag"] = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    while not stopping["flag"]:
+        for name, proc in children:
+            if proc.poll() is not None:
+                log(f"{name} exited with {proc.returncode}; stopping everything")
+                return stop_all(1)
+        time.sleep(0.5)
+    log("stopping...")
+    return stop_all(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+
+def ticket_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Inquiry(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        ANSWERED_AUTO = "answered_auto", "Answered automatically"
+        ESCALATED = "escalated", "Escalated"
+        ASSIGNED = "assigned", "Assigned"
+        RESOLVED = "resolved", "Resolved"
+
+    token = models.CharField(max_length=64, unique=True, default=ticket_token, editable=False)
+    text = models.TextField()
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    category = models.CharField(max_length=64, blank=True, db_index=True)
+    confidence = models.FloatField(null=True, blank=True)
+    margin = models.FloatField(null=True, blank=True)
+    sentiment = models.FloatField(null=True, blank=True)
+    probabilities = models.JSONField(default=dict, blank=True)
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
+    model_version = models.CharField(max_length=32, blank=True, db_index=True)
+    latency_ms = models.FloatField(null=True, blank=True)
+    escalation_reasons = models.JSONField(default=list, blank=True)
+    answer = models.TextField(blank=True)
+    faq_entry = models.ForeignKey("supportdesk.FAQEntry", null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "inquiries"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.status} {self.text[:50]}"
+
+
+class TicketEvent(models.Model):
+    """Every state transition, with when and who."""
+
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+class FAQEntry(models.Model):
+    category = models.CharField(max_length=64, db_index=True)
+    question = models.CharField(max_length=500)
+    answer = models.TextField()
+    is_active = models.BooleanField(default=True)
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
+    embedding_key = models.CharField(max_length=64, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category", "id"]
+        verbose_name = "FAQ entry"
+        verbose_name_plural = "FAQ entries"
+
+    def __str__(self) -> str:
+        return f"[{self.category}] {self.question}"
+
+
+class EscalationPolicy(models.Model):
+    """Admin-editable thresholds (one row). With use_model_thresholds, each version's own apply."""
+
+    confidence_threshold = models.FloatField(default=0.7)
+    margin_threshold = models.FloatField(default=0.1)
+    negative_sentiment_threshold = models.FloatField(default=-0.5)
+    high_risk_categories = models.JSONField(default=list)
+    use_model_thresholds = models.BooleanField(
+        default=True, help_text="Use the confidence and margin thresholds recommended by the active model version."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name_plural = "escalation policy"
+
+    def __str__(self) -> str:
+        return "Escalation policy"

@@ -1,0 +1,72 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from mlcore.models import ModelVersion, TrainingExample
+from mlcore.selectors import trainingexample_category_set
+from mlcore.services import PromotionError, modelversion_promote, modelversion_rollback, starter_load
+from mlcore.serving import ModelUnavailable, predictor_active, serving_reset
+
+
+def test_import_labeled_keeps_good_rows_and_reports_bad_ones(db, tmp_path, capsys):
+    f = tmp_path / "labels.csv"
+    rows = ["body,label", "where is my parcel,delivery", ",refund", "send me the invoice,INVOICE",
+            "x" * 5001 + ",order"]
+    f.write_text("\n".join(rows) + "\n")
+    call_command("import_labeled", str(f), "--text-col", "body", "--label-col", "label")
+    out = capsys.readouterr()
+    assert "imported 2" in out.out
+    assert "line 3" in out.err and "line 5" in out.err
+    imported = TrainingExample.objects.filter(source="import")
+    assert set(imported.values_list("category", flat=True)) == {"delivery", "invoice"}
+    call_command("import_labeled", str(f), "--text-col", "body", "--label-col", "label")
+    assert imported.count() == 2  # idempotent
+
+
+def test_import_labeled_names_missing_columns(db, tmp_path):
+    f = tmp_path / "labels.csv"
+    f.write_text("text,category\nhello,contact\n")
+    with pytest.raises(CommandError, match="label"):
+        call_command("import_labeled", str(f), "--label-col", "label")
+
+
+def test_more_trusted_label_wins_for_the_same_text(db):
+    TrainingExample.objects.create(text="Zebra parcel status?", category="order", source="starter")
+    TrainingExample.objects.create(text="zebra parcel status? ", category="delivery", source="agent")
+    rows = [r for r in trainingexample_category_set() if "zebra" in r[0].lower()]
+    assert rows == [("zebra parcel status? ", "delivery", 1.0)]
+
+
+def test_no_active_model_means_unavailable(db):
+    serving_reset()
+    with pytest.raises(ModelUnavailable):
+        predictor_active()
+
+
+def test_promote_and_rollback_switch_the_serving_version(active_model, trained_version):
+    second = ModelVersion.objects.create(**{**trained_version, "version": "v2", "status": "candidate"})
+    assert predictor_active().version == "v1"
+    modelversion_promote(version="v2")
+    assert predictor_active().version == "v2"
+    assert ModelVersion.objects.get(version="v1").status == "retired"
+    modelversion_rollback()
+    assert predictor_active().version == "v1"
+    second.refresh_from_db()
+    assert second.status == "retired"
+    with pytest.raises(PromotionError):
+        modelversion_promote(version="nope")
+
+
+def test_rollback_without_history_is_refused(active_model):
+    with pytest.raises(PromotionError, match="no earlier version"):
+        modelversion_rollback()
+
+
+@pytest.mark.slow
+def test_train_command_registers_a_candidate_with_metrics(active_model, capsys):
+    starter_load()  # a transactional test may have emptied the table
+    call_command("train")
+    out = capsys.readouterr().out
+    assert "[candidate]" in out
+    mv = ModelVersion.objects.exclude(pk=active_model.pk).get()
+    assert mv.status == "candidate" and mv.snapshot_id == active_model.snapshot_id
+    assert mv.metrics["accuracy"] > 0.9 and "ece" in mv.metrics

@@ -1,0 +1,127 @@
+import json
+
+import pytest
+
+from mlcore.models import ModelVersion
+from mlcore.serving import serving_reset
+from supportdesk.models import Inquiry, TicketEvent
+
+URL = "/api/inquiries/"
+
+
+def post(client, body, **extra):
+    data = body if isinstance(body, str) else json.dumps(body)
+    return client.post(URL, data=data, content_type="application/json", **extra)
+
+
+def test_submission_returns_the_classification_and_a_ticket_link(client, active_model):
+    r = post(client, {"text": "My package never arrived, order 12345", "email": "c@example.com", "name": "Carol"})
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert set(body) >= {"id", "category", "confidence", "margin", "sentiment", "escalated", "reasons", "answer",
+                         "model_version", "ticket_url"}
+    assert body["category"] == "delivery"
+    assert body["model_version"] == "v1" == r["X-Model-Version"]
+    assert 0 <= body["margin"] <= body["confidence"] <= 1
+    inquiry = Inquiry.objects.get(pk=body["id"])
+    assert body["ticket_url"].endswith(f"/t/{inquiry.token}/")
+    assert body["escalated"] == (inquiry.status == "escalated")
+    assert body["escalated"] == bool(body["reasons"])
+    assert inquiry.events.values_list("to_status", flat=True).first() == "received"
+
+
+def test_confident_answer_is_the_nearest_faq_entry_of_its_category(client, active_model):
+    r = post(client, {"text": "How do I subscribe to your newsletter?"})
+    body = r.json()
+    assert body["escalated"] is False, body
+    inquiry = Inquiry.objects.get(pk=body["id"])
+    assert inquiry.faq_entry.category == body["category"] == "newsletter"
+    assert body["answer"] == inquiry.faq_entry.answer
+    assert inquiry.status == "answered_auto"
+
+
+def test_refund_is_high_risk_and_escalated(client, active_model):
+    body = post(client, {"text": "I want my money back for order 5531, please refund me"}).json()
+    assert body["category"] == "refund"
+    assert body["escalated"] is True and "high_risk" in body["reasons"]
+    assert body["answer"] == ""
+
+
+def test_off_topic_text_gets_low_confidence(client, active_model):
+    body = post(client, {"text": "What is the boiling point of nitrogen at sea level?"}).json()
+    assert "low_confidence" in body["reasons"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"text": ""}, "text"),
+        ({"text": "   "}, "text"),
+        ({"text": "x" * 5001}, "text"),
+        ({"text": 12345}, "text"),
+        ({"text": ["a"]}, "text"),
+        ({"text": None}, "text"),
+        ({}, "text"),
+        ({"text": "hello", "email": "not-an-email"}, "email"),
+        ({"text": "hello", "name": {"first": "x"}}, "name"),
+        ({"text": "hello", "name": "n" * 201}, "name"),
+        ({"text": "nul \x00 byte"}, "text"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(client, active_model, payload, field):
+    r = post(client, payload)
+    assert r.status_code == 400
+    assert field in r.json()
+    assert not Inquiry.objects.exists() and not TicketEvent.objects.exists()
+
+
+@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", '"text"', ""])
+def test_malformed_json_is_a_400(client, active_model, raw):
+    r = post(client, raw)
+    assert r.status_code == 400
+    assert r.json()
+    assert not Inquiry.objects.exists()
+
+
+def test_exactly_5000_characters_is_accepted(client, active_model):
+    assert post(client, {"text": "a" * 5000}).status_code == 201
+
+
+def test_without_a_model_the_inquiry_is_kept_and_escalated(client, db):
+    serving_reset()
+    assert not ModelVersion.objects.exists()
+    r = post(client, {"text": "Where is my parcel?"})
+    assert r.status_code == 201
+    body = r.json()
+    assert body["escalated"] is True and body["reasons"] == ["model_unavailable"]
+    assert body["model_version"] == "" and r["X-Model-Version"] == "none"
+    assert Inquiry.objects.get().status == "escalated"
+
+
+def test_broken_active_bundle_escalates_instead_of_failing(client, active_model, settings, tmp_path):
+    ModelVersion.objects.filter(pk=active_model.pk).update(artifact_prefix="bundles/missing")
+    serving_reset()
+    body = post(client, {"text": "Where is my parcel?"}).json()
+    assert body["reasons"] == ["model_unavailable"]
+
+
+def test_openapi_schema_documents_the_inquiry_endpoint(client, db):
+    r = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert r.status_code == 200
+    schema = json.loads(r.content)
+    assert "/api/inquiries/" in schema["paths"]
+
+
+@pytest.mark.django_db(transaction=True)  # the checks run in other threads, on their own connections
+def test_health_reports_database_redis_and_model(client, active_model):
+    r = client.get("/health/?format=json")
+    assert r.status_code == 200, r.content
+    text = json.dumps(r.json())
+    assert "Database" in text and "Redis" in text and "ModelLoaded" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_health_fails_without_a_model(client):
+    serving_reset()
+    r = client.get("/health/?format=json")
+    assert r.status_code == 503
