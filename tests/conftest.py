@@ -88,3 +88,9 @@ def celery_worker_process():
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def pytest_collection_modifyitems(config, items):
+    # Playwright's sync API keeps an event loop in the main thread for the rest of the session,
+    # which breaks async_to_sync in later tests: run the browser tests last.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
