@@ -79,8 +79,9 @@ class Embedder:
         self.session: encoder.EncoderSession | None = None
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        key = hashlib.sha256("\n".join([self.path.name, *texts]).encode()).hexdigest()[:20]
-        target = CACHE / "bench" / f"emb-{key}.npy"
+        stat = self.path.stat()  # the encoder file's identity: a re-export or new quantization misses the cache
+        key = hashlib.sha256("\n".join([self.path.name, str(stat.st_size), str(stat.st_mtime_ns), *texts]).encode())
+        target = CACHE / "bench" / f"emb-{key.hexdigest()[:20]}.npy"
         if target.exists():
             return np.load(target)
         self.session = self.session or encoder.EncoderSession(path=self.path, threads=2)
@@ -203,7 +204,7 @@ def bench_serving(*, result: FitResult, embed: Callable, texts: list[str], url: 
     singles = [[t] for t in texts]
     call = timed(lambda b: predictor.predict(b[0]), singles)
     torch_call = timed(torch_encode, singles)
-    report = {"n_texts": len(texts), "bundle_vs_heads_max_abs_diff": round(drift, 6),
+    report = {"n_texts": len(texts), "bundle_vs_heads_max_abs_diff": float(f"{drift:.3g}"),
               "model_call_p50_ms": ms(call, 50), "model_call_p95_ms": ms(call, 95),
               "torch_call_p50_ms": ms(torch_call, 50), "torch_call_p95_ms": ms(torch_call, 95),
               "speedup_p50_vs_torch": round(ms(torch_call, 50) / ms(call, 50), 2),
@@ -288,8 +289,8 @@ def main() -> int:
     passed = all(c for c in checks if c is not None)
     wall = time.perf_counter() - started
     log(f"overall: {verdict(passed)} in {wall:.1f} s" + (" (quick run)" if args.quick else ""))
-    print(json.dumps({"quick": args.quick, "seed": SEED, "bitext": bitext, "banking77": banking77,
-                      "clinc150": clinc, "sentiment": sent, "serving": serving, "pass": passed,
+    print(json.dumps({"quick": args.quick, "seed": SEED, "encoder": embed.path.name, "bitext": bitext,
+                      "banking77": banking77, "clinc150": clinc, "sentiment": sent, "serving": serving, "pass": passed,
                       "wall_s": round(wall, 1)}))
     return 0 if passed else 1
 

@@ -1,2 +1,9 @@
-# Websocket routes; the agent queue, ticket page and training progress add theirs here.
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from supportdesk.consumers import AgentQueueConsumer, AgentTicketConsumer, TicketConsumer
+
+websocket_urlpatterns = [
+    path("ws/agent/queue/", AgentQueueConsumer.as_asgi()),
+    path("ws/agent/tickets/<int:pk>/", AgentTicketConsumer.as_asgi()),
+    path("ws/tickets/<str:token>/", TicketConsumer.as_asgi()),
+]

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -67,6 +68,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+if env.bool("SUPPORTLOOP_BENCH_ROUTES", default=False):  # bench/serve.py only
+    ROOT_URLCONF = "bench.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
@@ -155,12 +158,15 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "supportdesk:inquiry-new"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -222,4 +228,8 @@ LOGGING = {
 SUPPORTLOOP_CACHE_DIR = env.str("SUPPORTLOOP_CACHE_DIR", default=str(VAR_DIR / "cache"))
 SUPPORTLOOP_ONNX_THREADS = env.int("SUPPORTLOOP_ONNX_THREADS", default=1)
 SUPPORTLOOP_MODEL_CHECK_SECONDS = env.float("SUPPORTLOOP_MODEL_CHECK_SECONDS", default=2.0)
+SUPPORTLOOP_RATE_CAPACITY = env.int("SUPPORTLOOP_RATE_CAPACITY", default=20)
+SUPPORTLOOP_RATE_REFILL_PER_SECOND = env.float("SUPPORTLOOP_RATE_REFILL_PER_SECOND", default=0.5)
+SUPPORTLOOP_TRUSTED_PROXY_COUNT = env.int("SUPPORTLOOP_TRUSTED_PROXY_COUNT", default=0)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 SUPPORTLOOP_INSCOPE_ESCALATION_TARGET = env.float("SUPPORTLOOP_INSCOPE_ESCALATION_TARGET", default=0.07)

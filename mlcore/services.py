@@ -54,6 +54,14 @@ def starter_load() -> int:
     return TrainingExample.objects.filter(source=TrainingExample.Source.STARTER).count() - before
 
 
+def trainingexample_record(*, text: str, category: str, source: str, weight: float = 1.0) -> TrainingExample:
+    """One label from a person (agent correction, gold label); the latest label for a text wins."""
+    example, _ = TrainingExample.objects.update_or_create(
+        source=source, text=text, defaults={"category": category, "weight": weight}
+    )
+    return example
+
+
 @dataclass
 class ImportResult:
     created: int

@@ -27,6 +27,12 @@ def log(msg: str) -> None:
     print(f"[supportloop] {msg}", flush=True)
 
 
+def web_command(*, host: str, port: int, workers: str) -> list[str]:
+    """The web server command line of `make run` (also started by bench/serve.py)."""
+    return [PY, "-m", "uvicorn", "config.asgi:application", "--host", host, "--port", str(port),
+            "--workers", workers, "--no-access-log", "--timeout-graceful-shutdown", "10"]
+
+
 def main() -> int:
     env = dict(os.environ)
     env.setdefault("HF_HUB_OFFLINE", "1")
@@ -77,8 +83,7 @@ def main() -> int:
 
     worker_env = dict(env, OMP_NUM_THREADS="2", SUPPORTLOOP_TORCH_THREADS="2")
     specs = [
-        ("web", [PY, "-m", "uvicorn", "config.asgi:application", "--host", host, "--port", str(port),
-                 "--workers", workers, "--no-access-log", "--timeout-graceful-shutdown", "10"], env),
+        ("web", web_command(host=host, port=port, workers=workers), env),
         ("worker", [PY, "-m", "celery", "-A", "config", "worker", "-Q", "celery,training", "--concurrency", "1",
                     "-n", "worker@%h", "--loglevel", "INFO"], worker_env),
         ("beat", [PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",

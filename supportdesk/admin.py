@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from supportdesk.models import EscalationPolicy, FAQEntry, Inquiry, TicketEvent
+from supportdesk.models import EscalationPolicy, FAQEntry, Inquiry, TicketEvent, TicketMessage
+from supportdesk.services import faq_entry_embed
 
 
 class TicketEventInline(admin.TabularInline):
@@ -10,14 +11,29 @@ class TicketEventInline(admin.TabularInline):
     can_delete = False
 
 
+class TicketMessageInline(admin.TabularInline):
+    model = TicketMessage
+    extra = 0
+    readonly_fields = ("author_kind", "author", "body", "created_at")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Inquiry)
 class InquiryAdmin(admin.ModelAdmin):
     list_display = ("id", "status", "category", "confidence", "model_version", "created_at")
     list_filter = ("status", "category", "model_version")
     search_fields = ("text", "email", "name")
-    readonly_fields = ("token", "category", "confidence", "margin", "sentiment", "probabilities", "model_version",
-                       "latency_ms", "escalation_reasons", "created_at", "updated_at")
-    inlines = [TicketEventInline]
+    readonly_fields = ("token", "text", "name", "email", "category", "confidence", "margin", "sentiment",
+                       "probabilities", "model_version", "latency_ms", "escalation_reasons", "answer", "faq_entry",
+                       "confirmed_category", "created_at", "updated_at", "resolved_at")
+    fields = readonly_fields[1:] + ("status", "assigned_to")
+    inlines = [TicketMessageInline, TicketEventInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # inquiries come from customers
 
 
 @admin.register(FAQEntry)
@@ -26,8 +42,24 @@ class FAQEntryAdmin(admin.ModelAdmin):
     list_filter = ("category", "is_active")
     search_fields = ("question", "answer")
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        faq_entry_embed(entry=obj)  # the automatic answer is chosen by this embedding
+
 
 @admin.register(EscalationPolicy)
 class EscalationPolicyAdmin(admin.ModelAdmin):
     list_display = ("__str__", "confidence_threshold", "margin_threshold", "negative_sentiment_threshold",
-                    "use_model_thresholds", "updated_at")
+                    "high_risk_categories", "use_model_thresholds", "updated_by", "updated_at")
+    readonly_fields = ("updated_by", "updated_at")
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Django's admin log keeps each change (who, when, which fields); this shows the last one.
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_add_permission(self, request) -> bool:
+        return not EscalationPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -32,15 +32,42 @@ class Inquiry(models.Model):
     escalation_reasons = models.JSONField(default=list, blank=True)
     answer = models.TextField(blank=True)
     faq_entry = models.ForeignKey("supportdesk.FAQEntry", null=True, blank=True, on_delete=models.SET_NULL)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    confirmed_category = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "inquiries"
+        indexes = [models.Index(fields=["status", "sentiment", "created_at"], name="inquiry_queue_idx")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.status} {self.text[:50]}"
+
+
+class TicketMessage(models.Model):
+    """A reply by an agent or a follow-up by the customer, shown on the ticket page."""
+
+    class Author(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        AGENT = "agent", "Agent"
+
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="messages")
+    author_kind = models.CharField(max_length=16, choices=Author.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.author_kind}: {self.body[:50]}"
 
 
 class TicketEvent(models.Model):

@@ -43,3 +43,48 @@ def faq_nearest(*, category: str, embedding: np.ndarray, embedding_key: str) -> 
         return FAQEntry.objects.filter(category=category, is_active=True).order_by("id").first()
     matrix = np.stack([np.frombuffer(bytes(e.embedding), dtype=np.float32) for e in entries])
     return entries[int(np.argmax(matrix @ embedding.astype(np.float32)))]
+
+
+def category_choices() -> list[str]:
+    """Categories an agent may choose: the active model's labels plus any already in use."""
+    from mlcore.selectors import modelversion_active
+    from mlcore.starter import CATEGORIES
+
+    active = modelversion_active()
+    labels = set(active.labels if active else CATEGORIES)
+    labels.update(FAQEntry.objects.values_list("category", flat=True).distinct())
+    return sorted(labels)
+
+
+def agent_queue():
+    """Open escalations, most negative first, then oldest (SPEC §3.5)."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Coalesce
+
+    return (
+        Inquiry.objects.filter(status__in=[Inquiry.Status.ESCALATED, Inquiry.Status.ASSIGNED])
+        .select_related("assigned_to")
+        .annotate(sort_sentiment=Coalesce(F("sentiment"), Value(0.0)))
+        .order_by("sort_sentiment", "created_at", "id")
+    )
+
+
+def inquiry_get(*, pk: int) -> Inquiry | None:
+    return Inquiry.objects.select_related("assigned_to").filter(pk=pk).first()
+
+
+def agents_list():
+    from django.contrib.auth import get_user_model
+
+    from supportdesk.roles import AGENT
+
+    return get_user_model().objects.filter(groups__name=AGENT, is_active=True).order_by("username").distinct()
+
+
+def inquiry_counts_by_status() -> dict[str, int]:
+    from django.db.models import Count
+
+    counts = {s: 0 for s in Inquiry.Status.values}
+    for row in Inquiry.objects.values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    return counts

@@ -42,3 +42,46 @@ class InquiryOutputSerializer(serializers.ModelSerializer):
         path = reverse("supportdesk:ticket", kwargs={"token": obj.token})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+
+class AgentQueueItemSerializer(serializers.ModelSerializer):
+    reasons = serializers.JSONField(source="escalation_reasons")
+    assigned_to = serializers.CharField(source="assigned_to.username", default=None)
+    waiting_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Inquiry
+        fields = ["id", "status", "text", "category", "confidence", "sentiment", "reasons", "assigned_to",
+                  "created_at", "waiting_seconds"]
+
+    def get_waiting_seconds(self, obj: Inquiry) -> int:
+        from django.utils import timezone
+
+        return int((timezone.now() - obj.created_at).total_seconds())
+
+
+class TicketMessageSerializer(serializers.Serializer):
+    author_kind = serializers.CharField()
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class AgentTicketSerializer(AgentQueueItemSerializer):
+    messages = TicketMessageSerializer(many=True)
+    confirmed_category = serializers.CharField()
+    probabilities = serializers.JSONField()
+
+    class Meta(AgentQueueItemSerializer.Meta):
+        fields = [*AgentQueueItemSerializer.Meta.fields, "confirmed_category", "probabilities", "messages"]
+
+
+class ReplyInputSerializer(serializers.Serializer):
+    body = StrictCharField(min_length=1, max_length=MAX_TEXT)
+
+
+class CategoryInputSerializer(serializers.Serializer):
+    category = StrictCharField(min_length=1, max_length=64)
+
+
+class ReassignInputSerializer(serializers.Serializer):
+    agent = StrictCharField(min_length=1, max_length=150)

@@ -6,4 +6,6 @@ app_name = "supportdesk"
 urlpatterns = [
     path("", views.inquiry_new_view, name="inquiry-new"),
     path("t/<str:token>/", views.ticket_view, name="ticket"),
+    path("t/<str:token>/body/", views.ticket_fragment_view, name="ticket-body"),
+    path("t/<str:token>/follow-up/", views.ticket_follow_up_view, name="ticket-follow-up"),
 ]

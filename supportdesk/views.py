@@ -1,17 +1,30 @@
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from supportdesk.forms import InquiryForm
+from supportdesk.forms import FollowUpForm, InquiryForm
+from supportdesk.ratelimit import submission_allowed
+from supportdesk.roles import ADMIN, AGENT, user_has_role
 from supportdesk.rules import REASON_TEXT
 from supportdesk.selectors import inquiry_get_by_token
-from supportdesk.services import NO_ANSWER, inquiry_submit
+from supportdesk.services import FOLLOW_UP, NO_ANSWER, inquiry_submit, ticket_follow_up
+
+EXTRA_REASONS = {NO_ANSWER: "no prepared answer fits", FOLLOW_UP: "you sent a follow-up"}
+
+
+def too_many(retry_after: int, request) -> HttpResponse:
+    response = render(request, "429.html", {"retry_after": retry_after}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_http_methods(["GET", "POST"])
 def inquiry_new_view(request):
     form = InquiryForm(request.POST or None)
     if request.method == "POST":
+        decision = submission_allowed(request)
+        if not decision.allowed:
+            return too_many(decision.retry_after, request)
         if form.is_valid():
             inquiry = inquiry_submit(**form.cleaned_data)
             return redirect("supportdesk:ticket", token=inquiry.token)
@@ -19,14 +32,53 @@ def inquiry_new_view(request):
     return render(request, "supportdesk/inquiry_new.html", {"form": form})
 
 
-@require_http_methods(["GET"])
-def ticket_view(request, token: str):
+def _ticket_context(inquiry) -> dict:
+    reasons = [REASON_TEXT.get(r) or EXTRA_REASONS.get(r, r) for r in inquiry.escalation_reasons]
+    return {"inquiry": inquiry, "reasons": reasons, "messages_list": list(inquiry.messages.all()),
+            "follow_up_form": FollowUpForm()}
+
+
+def _ticket_or_404(token: str):
     inquiry = inquiry_get_by_token(token=token)
     if inquiry is None:
         raise Http404("No such ticket.")
-    reasons = [REASON_TEXT.get(r, "no prepared answer fits" if r == NO_ANSWER else r)
-               for r in inquiry.escalation_reasons]
-    response = render(request, "supportdesk/ticket.html", {"inquiry": inquiry, "reasons": reasons})
+    return inquiry
+
+
+def _private(response: HttpResponse, inquiry) -> HttpResponse:
     response["X-Model-Version"] = inquiry.model_version or "none"
     response["Referrer-Policy"] = "no-referrer"  # the URL is the customer's secret
+    response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_http_methods(["GET"])
+def ticket_view(request, token: str):
+    inquiry = _ticket_or_404(token)
+    return _private(render(request, "supportdesk/ticket.html", _ticket_context(inquiry)), inquiry)
+
+
+@require_http_methods(["GET"])
+def ticket_fragment_view(request, token: str):
+    inquiry = _ticket_or_404(token)
+    return _private(render(request, "supportdesk/_ticket_body.html", _ticket_context(inquiry)), inquiry)
+
+
+@require_POST
+def ticket_follow_up_view(request, token: str):
+    inquiry = _ticket_or_404(token)
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        context = {**_ticket_context(inquiry), "follow_up_form": form}
+        return _private(render(request, "supportdesk/ticket.html", context, status=400), inquiry)
+    ticket_follow_up(inquiry=inquiry, body=form.cleaned_data["body"])
+    return redirect("supportdesk:ticket", token=token)
+
+
+def home_view(request):
+    """Where a login lands: the console of the person's main role."""
+    if user_has_role(request.user, AGENT):
+        return redirect("agent:console")
+    if user_has_role(request.user, ADMIN):
+        return redirect("admin:index")
+    return redirect("supportdesk:inquiry-new")

@@ -3,19 +3,24 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from mlcore import encoder
 from mlcore.runtime import BundleError
 from mlcore.serving import ModelUnavailable, predictor_active
-from mlcore.starter import starter_faq
 from supportdesk import metrics, rules
-from supportdesk.models import FAQEntry, Inquiry, TicketEvent
+from supportdesk.models import Inquiry, TicketEvent, TicketMessage
+from supportdesk.realtime import ticket_changed_push
 from supportdesk.selectors import escalation_thresholds, faq_nearest
 
 logger = logging.getLogger(__name__)
 
 NO_ANSWER = "no_answer"
+FOLLOW_UP = "follow_up"
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was already used for a different inquiry."""
 
 
 def inquiry_transition(*, inquiry: Inquiry, to_status: str, actor=None, reason: str = "") -> Inquiry:
@@ -33,6 +38,23 @@ def inquiry_submit(*, text: str, name: str = "", email: str = "") -> Inquiry:
         inquiry = Inquiry.objects.create(text=text, name=name, email=email)
         TicketEvent.objects.create(inquiry=inquiry, to_status=Inquiry.Status.RECEIVED, reason="submitted")
     return inquiry_classify(inquiry=inquiry)
+
+
+def inquiry_submit_idempotent(*, key: str, text: str, name: str = "", email: str = "") -> tuple[Inquiry, bool]:
+    """Like inquiry_submit, but a replay of the same key returns the first ticket: (inquiry, created)."""
+    existing = Inquiry.objects.filter(idempotency_key=key).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                inquiry = Inquiry.objects.create(text=text, name=name, email=email, idempotency_key=key)
+                TicketEvent.objects.create(inquiry=inquiry, to_status=Inquiry.Status.RECEIVED, reason="submitted")
+        except IntegrityError:
+            existing = Inquiry.objects.get(idempotency_key=key)  # a concurrent request won the race
+        else:
+            return inquiry_classify(inquiry=inquiry), True
+    if existing.text != text:
+        raise IdempotencyConflict("this Idempotency-Key was already used for a different inquiry")
+    return existing, False
 
 
 def inquiry_classify(*, inquiry: Inquiry) -> Inquiry:
@@ -84,40 +106,23 @@ def _inquiry_escalate(*, inquiry: Inquiry, reasons: list[str]) -> Inquiry:
         inquiry.escalation_reasons = reasons
         inquiry.save(update_fields=["escalation_reasons", "updated_at"])
         inquiry_transition(inquiry=inquiry, to_status=Inquiry.Status.ESCALATED, reason=",".join(reasons))
+        ticket_changed_push(inquiry_id=inquiry.pk)
     metrics.INQUIRIES.labels("escalated").inc()
     for reason in reasons:
         metrics.ESCALATIONS.labels(reason).inc()
     return inquiry
 
 
-def faq_entry_embed(*, entry: FAQEntry) -> FAQEntry:
-    vector = encoder.encoder_session().embed([f"{entry.question}\n{entry.answer}"])[0]
-    entry.embedding = vector.astype(np.float32).tobytes()
-    entry.embedding_key = encoder.encoder_weights_sha256()[:16]
-    entry.save(update_fields=["embedding", "embedding_key", "updated_at"])
-    return entry
-
-
-def faq_starter_load() -> int:
-    """Load the shipped FAQ when there is none; embed every entry that lacks a current embedding."""
-    created = 0
-    if not FAQEntry.objects.exists():
-        FAQEntry.objects.bulk_create(
-            [FAQEntry(category=r["category"], question=r["question"], answer=r["answer"]) for r in starter_faq()]
-        )
-        created = FAQEntry.objects.count()
-    faq_embeddings_refresh()
-    return created
-
-
-def faq_embeddings_refresh() -> int:
-    key = encoder.encoder_weights_sha256()[:16]
-    stale = list(FAQEntry.objects.exclude(embedding_key=key))
-    if not stale:
-        return 0
-    vectors = encoder.encoder_session().embed([f"{e.question}\n{e.answer}" for e in stale])
-    for entry, vector in zip(stale, vectors, strict=True):
-        entry.embedding = vector.astype(np.float32).tobytes()
-        entry.embedding_key = key
-    FAQEntry.objects.bulk_update(stale, ["embedding", "embedding_key"])
-    return len(stale)
+def ticket_follow_up(*, inquiry: Inquiry, body: str) -> TicketMessage:
+    """A customer's follow-up; it reopens an answered or resolved ticket for a person (SPEC §3.5)."""
+    with transaction.atomic():
+        inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+        message = TicketMessage.objects.create(inquiry=inquiry, author_kind=TicketMessage.Author.CUSTOMER, body=body)
+        if inquiry.status in (Inquiry.Status.ANSWERED_AUTO, Inquiry.Status.RESOLVED):
+            inquiry.escalation_reasons = [*inquiry.escalation_reasons, FOLLOW_UP]
+            inquiry.assigned_to = None
+            inquiry.save(update_fields=["escalation_reasons", "assigned_to", "updated_at"])
+            inquiry_transition(inquiry=inquiry, to_status=Inquiry.Status.ESCALATED, reason="customer follow-up")
+            metrics.ESCALATIONS.labels(FOLLOW_UP).inc()
+        ticket_changed_push(inquiry_id=inquiry.pk)
+    return message

@@ -1,0 +1,53 @@
+"""/metrics for Prometheus: the per-process counters (merged across processes when
+PROMETHEUS_MULTIPROC_DIR is set) plus gauges read from the database at scrape time."""
+
+from __future__ import annotations
+
+import hmac
+import os
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily
+
+
+class DatabaseCollector:
+    """Tickets by state and the active model version, true for the whole deployment."""
+
+    def collect(self):
+        from mlcore.selectors import modelversion_active
+        from supportdesk.selectors import inquiry_counts_by_status
+
+        tickets = GaugeMetricFamily("supportloop_tickets", "Tickets by state", labels=["state"])
+        for state, count in inquiry_counts_by_status().items():
+            tickets.add_metric([state], count)
+        yield tickets
+        model = GaugeMetricFamily("supportloop_active_model", "The active model version (1)", labels=["version"])
+        active = modelversion_active()
+        if active is not None:
+            model.add_metric([active.version], 1)
+        yield model
+
+
+def metrics_view(request):
+    if settings.METRICS_TOKEN:
+        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(supplied, settings.METRICS_TOKEN):
+            return HttpResponseForbidden("metrics need the bearer token")
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        process_metrics = CollectorRegistry()
+        multiprocess.MultiProcessCollector(process_metrics)
+    else:
+        process_metrics = REGISTRY
+    return HttpResponse(generate_latest(_Combined(process_metrics, DatabaseCollector())),
+                        content_type=CONTENT_TYPE_LATEST)
+
+
+class _Combined:
+    def __init__(self, *parts) -> None:
+        self.parts = parts
+
+    def collect(self):
+        for part in self.parts:
+            yield from part.collect()

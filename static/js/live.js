@@ -1,0 +1,38 @@
+// Live regions: an element with data-live-ws and data-live-refresh listens on a websocket for
+// "something changed" hints and refetches its HTML from data-live-refresh. Pushes are hints
+// only: on every (re)connect, and every 30 s as a fallback, the region resyncs over HTTP.
+(function () {
+  "use strict";
+
+  function refresh(el) {
+    return fetch(el.dataset.liveRefresh, { credentials: "same-origin", headers: { "X-Live": "1" } })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        if (el.innerHTML.trim() !== html.trim()) {
+          el.innerHTML = html;
+          el.dispatchEvent(new CustomEvent("live:updated", { bubbles: true }));
+        }
+      })
+      .catch(function () { /* the next hint or poll retries */ });
+  }
+
+  function connect(el, attempt) {
+    var proto = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var ws = new WebSocket(proto + window.location.host + el.dataset.liveWs);
+    ws.onopen = function () { attempt = 0; el.dataset.liveState = "open"; refresh(el); };
+    ws.onmessage = function () { refresh(el); };
+    ws.onclose = function (ev) {
+      el.dataset.liveState = "closed";
+      if (ev.code === 4403 || ev.code === 4404) { return; }
+      var delay = Math.min(30000, 500 * Math.pow(2, attempt));
+      setTimeout(function () { connect(el, attempt + 1); }, delay);
+    };
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-live-ws]").forEach(function (el) {
+      connect(el, 0);
+      setInterval(function () { if (!document.hidden) { refresh(el); } }, 30000);
+    });
+  });
+})();

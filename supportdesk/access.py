@@ -1,0 +1,38 @@
+"""Role checks for views (Django) and API views (DRF)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
+
+from supportdesk.roles import AGENT, user_has_role
+
+
+def role_required(role: str):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not user_has_role(request.user, role):
+                raise PermissionDenied(f"this page is for the {role} role")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class HasRole(BasePermission):
+    role = ""
+    message = "your account lacks the role for this endpoint"
+
+    def has_permission(self, request, view) -> bool:
+        return user_has_role(request.user, self.role)
+
+
+class IsAgent(HasRole):
+    role = AGENT

@@ -1,0 +1,66 @@
+"""Token bucket per client in Redis (capacity B, refill r tokens per second), atomic via Lua."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+# KEYS[1] bucket; ARGV: capacity, refill per second, now (s), cost. Returns {allowed, retry_after_ms}.
+_LUA = """
+local cap = tonumber(ARGV[1]); local rate = tonumber(ARGV[2]); local now = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(b[1]); local ts = tonumber(b[2])
+if tokens == nil then tokens = cap; ts = now end
+tokens = math.min(cap, tokens + math.max(0, now - ts) * rate)
+local allowed = 0; local wait = 0
+if tokens >= cost then tokens = tokens - cost; allowed = 1 else wait = (cost - tokens) / rate end
+redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
+redis.call('EXPIRE', KEYS[1], math.ceil(cap / rate) + 60)
+return {allowed, math.ceil(wait * 1000)}
+"""
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    retry_after: int  # whole seconds, >= 1 when refused
+
+
+def client_identity(request) -> str:
+    """REMOTE_ADDR, or the address the trusted proxies in front of us saw."""
+    hops = settings.SUPPORTLOOP_TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if hops and forwarded:
+        chain = [p.strip() for p in forwarded.split(",") if p.strip()]
+        if len(chain) >= hops:
+            return chain[-hops]
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def token_bucket_take(*, key: str, capacity: int, refill_per_second: float, cost: int = 1) -> Decision:
+    if capacity <= 0:
+        return Decision(allowed=True, retry_after=0)
+    from django_redis import get_redis_connection
+
+    try:
+        conn = get_redis_connection("default")
+        allowed, wait_ms = conn.eval(_LUA, 1, f"rl:{key}", capacity, refill_per_second, time.time(), cost)
+    except Exception as exc:  # noqa: BLE001 - limiter down: serve rather than lose the inquiry
+        logger.warning("rate limiter unavailable, allowing request: %s", exc)
+        return Decision(allowed=True, retry_after=0)
+    return Decision(allowed=bool(allowed), retry_after=max(1, math.ceil(int(wait_ms) / 1000)) if not allowed else 0)
+
+
+def submission_allowed(request) -> Decision:
+    return token_bucket_take(
+        key=f"submit:{client_identity(request)}",
+        capacity=settings.SUPPORTLOOP_RATE_CAPACITY,
+        refill_per_second=settings.SUPPORTLOOP_RATE_REFILL_PER_SECOND,
+    )
