@@ -156,7 +156,7 @@ STORAGES = {
         "OPTIONS": {"location": env.str("ARTIFACTS_DIR", default=str(VAR_DIR / "artifacts"))},
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -56,13 +56,17 @@ def linear_fit(
     n_classes: int,
     sample_weight: np.ndarray | None = None,
     weight_decay: float = 1e-5,
-    epochs: int = 300,
+    epochs: int = 1000,
     lr: float = 0.01,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression with torch (full batch Adam), weighted per sample."""
+    import os
+
     import torch
 
+    # One thread: on 2 shared cores, 2 torch threads ran this ~10x slower (bench/classifier.py).
+    torch.set_num_threads(int(os.environ.get("SUPPORTLOOP_TORCH_THREADS", "1")))
     gen = torch.Generator().manual_seed(seed)
     Xt = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
     yt = torch.from_numpy(np.asarray(y, dtype=np.int64))

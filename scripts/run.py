@@ -81,7 +81,7 @@ def main() -> int:
     except (subprocess.CalledProcessError, KeyboardInterrupt):
         return stop_all(1)
 
-    worker_env = dict(env, OMP_NUM_THREADS="2", SUPPORTLOOP_TORCH_THREADS="2")
+    worker_env = dict(env, SUPPORTLOOP_TORCH_THREADS="1")
     specs = [
         ("web", web_command(host=host, port=port, workers=workers), env),
         ("worker", [PY, "-m", "celery", "-A", "config", "worker", "-Q", "celery,training", "--concurrency", "1",

@@ -47,7 +47,9 @@ def _ticket_or_404(token: str):
 
 def _private(response: HttpResponse, inquiry) -> HttpResponse:
     response["X-Model-Version"] = inquiry.model_version or "none"
-    response["Referrer-Policy"] = "no-referrer"  # the URL is the customer's secret
+    # The URL is the customer's secret: never sent to other sites. ("no-referrer" would make
+    # browsers send "Origin: null" with the follow-up form, which CSRF protection rightly refuses.)
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -26,3 +26,56 @@ def dialogs(page):
     seen: list[str] = []
     page.on("dialog", lambda d: (seen.append(d.message), d.dismiss()))
     return seen
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, django_db_blocker):
+    """The real ASGI app (HTTP + websockets) under uvicorn, on the test database and Redis."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    from django.db import connection
+
+    from scripts.redis_server import free_port
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=url, WHITENOISE_USE_FINDERS="true", DJANGO_SETTINGS_MODULE="config.settings")
+    env.pop("DATABASE_TEST_NAME", None)
+    log = Path(os.environ["SUPPORTLOOP_VAR_DIR"]) / "asgi.log"
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+                             "--port", str(port), "--no-access-log"], cwd=root, env=env,
+                            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/accounts/login/", timeout=2)  # noqa: S310 - loopback
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start: {log.read_text()[-2000:]}") from None
+            time.sleep(0.3)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture
+def login():
+    def do(page, base: str, username: str, password: str = "correct horse battery staple") -> None:
+        page.goto(base + "/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+
+    return do

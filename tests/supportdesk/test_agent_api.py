@@ -1,0 +1,71 @@
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from supportdesk.models import Inquiry
+from tests.factories import InquiryFactory, UserFactory
+
+
+@pytest.fixture
+def ticket(db):
+    return InquiryFactory(status="escalated", category="delivery", sentiment=-0.9, escalation_reasons=["ambiguous"])
+
+
+@pytest.fixture
+def agent_api(bob_agent):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=bob_agent).key}")
+    return client
+
+
+def test_token_authenticated_agent_works_a_ticket_end_to_end(agent_api, ticket, active_model):
+    queue = agent_api.get("/api/agent/queue/").json()
+    assert [t["id"] for t in queue] == [ticket.pk]
+    assert queue[0]["reasons"] == ["ambiguous"] and queue[0]["waiting_seconds"] >= 0
+    base = f"/api/agent/tickets/{ticket.pk}"
+    assert agent_api.post(f"{base}/claim/").json()["status"] == "assigned"
+    assert agent_api.post(f"{base}/claim/").status_code == 409
+    r = agent_api.post(f"{base}/reply/", {"body": "On its way!"}, format="json")
+    assert r.status_code == 200 and r.json()["messages"][0]["body"] == "On its way!"
+    assert agent_api.post(f"{base}/category/", {"category": "order"}, format="json").json()["confirmed_category"] == "order"
+    assert agent_api.post(f"{base}/resolve/").json()["status"] == "resolved"
+    assert agent_api.get("/api/agent/queue/").json() == []
+
+
+@pytest.mark.parametrize(("path", "payload", "field"), [
+    ("reply/", {"body": ""}, "body"),
+    ("reply/", {"body": 5}, "body"),
+    ("category/", {"category": "no-such-category"}, "detail"),
+    ("reassign/", {"agent": "nobody"}, "agent"),
+])
+def test_bad_agent_input_is_a_400_naming_the_field(agent_api, ticket, active_model, path, payload, field):
+    agent_api.post(f"/api/agent/tickets/{ticket.pk}/claim/")
+    r = agent_api.post(f"/api/agent/tickets/{ticket.pk}/{path}", payload, format="json")
+    assert r.status_code == 400 and field in r.json()
+
+
+def test_session_authenticated_agent_needs_csrf(bob_agent, ticket):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(bob_agent)
+    assert client.get("/api/agent/queue/").status_code == 200
+    assert client.post(f"/api/agent/tickets/{ticket.pk}/claim/").status_code == 403
+    assert Inquiry.objects.get(pk=ticket.pk).status == "escalated"
+
+
+def test_anonymous_and_other_roles_cannot_act(ticket):
+    anonymous = APIClient()
+    assert anonymous.get("/api/agent/queue/").status_code in (401, 403)
+    annotator = APIClient()
+    annotator.force_authenticate(UserFactory(username="ann", roles=["annotator"]))
+    assert annotator.post(f"/api/agent/tickets/{ticket.pk}/claim/").status_code == 403
+    assert Inquiry.objects.get(pk=ticket.pk).status == "escalated"
+
+
+def test_unknown_ticket_is_404(agent_api):
+    assert agent_api.get("/api/agent/tickets/999999/").status_code == 404
+    assert agent_api.post("/api/agent/tickets/999999/claim/").status_code == 409
+
+
+def test_agent_api_is_in_the_openapi_schema(client, db):
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+    assert {"/api/agent/queue/", "/api/agent/tickets/{id}/claim/", "/api/agent/tickets/{id}/resolve/"} <= set(paths)
