@@ -29,7 +29,7 @@ class InquiryAdmin(admin.ModelAdmin):
     readonly_fields = ("token", "text", "name", "email", "category", "confidence", "margin", "sentiment",
                        "probabilities", "model_version", "latency_ms", "escalation_reasons", "answer", "faq_entry",
                        "confirmed_category", "created_at", "updated_at", "resolved_at")
-    fields = readonly_fields[1:] + ("status", "assigned_to")
+    fields = (*readonly_fields[1:], "status", "assigned_to")
     inlines = [TicketMessageInline, TicketEventInline]
 
     def has_add_permission(self, request) -> bool:

@@ -58,7 +58,7 @@ def asgi_server(django_db_setup, django_db_blocker):
     deadline = time.monotonic() + 60
     while True:
         try:
-            urllib.request.urlopen(base + "/accounts/login/", timeout=2)  # noqa: S310 - loopback
+            urllib.request.urlopen(base + "/accounts/login/", timeout=2)
             break
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:

@@ -27,7 +27,8 @@ def test_token_authenticated_agent_works_a_ticket_end_to_end(agent_api, ticket, 
     assert agent_api.post(f"{base}/claim/").status_code == 409
     r = agent_api.post(f"{base}/reply/", {"body": "On its way!"}, format="json")
     assert r.status_code == 200 and r.json()["messages"][0]["body"] == "On its way!"
-    assert agent_api.post(f"{base}/category/", {"category": "order"}, format="json").json()["confirmed_category"] == "order"
+    r = agent_api.post(f"{base}/category/", {"category": "order"}, format="json")
+    assert r.json()["confirmed_category"] == "order"
     assert agent_api.post(f"{base}/resolve/").json()["status"] == "resolved"
     assert agent_api.get("/api/agent/queue/").json() == []
 

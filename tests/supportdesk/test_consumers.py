@@ -31,15 +31,15 @@ async def test_customer_ticket_socket_gets_a_hint_when_an_agent_acts():
 
 
 async def test_unknown_ticket_token_is_refused():
-    comm, connected, code = await connect("/ws/tickets/not-a-token/")
+    _, connected, code = await connect("/ws/tickets/not-a-token/")
     assert not connected and code == 4404
 
 
 async def test_agent_queue_socket_needs_the_agent_role():
     customer = await sync_to_async(UserFactory)(username="alice", roles=["customer"])
-    comm, connected, code = await connect("/ws/agent/queue/")
+    _, connected, code = await connect("/ws/agent/queue/")
     assert not connected and code == 4403
-    comm, connected, code = await connect("/ws/agent/queue/", user=customer)
+    _, connected, code = await connect("/ws/agent/queue/", user=customer)
     assert not connected and code == 4403
 
 
