@@ -26,6 +26,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 os.environ["DJANGO_DEBUG"] = "false"
 os.environ["SUPPORTLOOP_MODEL_CHECK_SECONDS"] = "0"
+os.environ["SUPPORTLOOP_POLICY_CACHE_SECONDS"] = "0"
 os.environ["SUPPORTLOOP_RATE_CAPACITY"] = "0"  # off; the rate-limit tests turn it on
 if "DATABASE_URL" not in os.environ:
     os.environ["DATABASE_TEST_NAME"] = str(_var / "test.sqlite3")

@@ -17,18 +17,18 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from collections import Counter
-from contextlib import closing, suppress
+from contextlib import suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from scripts.postgres_server import postgres_start, postgres_stop  # noqa: E402
 from scripts.redis_server import free_port, redis_start  # noqa: E402
 from scripts.run import web_command  # noqa: E402
 
@@ -173,10 +173,10 @@ def wrk_run(*, port: int, script: Path, args: argparse.Namespace, seconds: float
             "status_codes": {str(c): n for c, n in sorted(codes.items())}}
 
 
-def inquiries_count(*, var_dir: Path) -> int:
-    db = var_dir / "supportloop.sqlite3"
-    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)) as conn:
-        return conn.execute("SELECT COUNT(*) FROM supportdesk_inquiry").fetchone()[0]
+def inquiries_count(*, env: dict[str, str]) -> int:
+    out = subprocess.run([PY, "manage.py", "shell", "-c", "from supportdesk.models import Inquiry as I; "
+                          "print(I.objects.count())"], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1])
 
 
 def log_scan(*, path: Path) -> dict:
@@ -208,11 +208,11 @@ def layout_bench(*, layout: str, env: dict[str, str], args: argparse.Namespace, 
             if args.warmup > 0:
                 wrk_run(port=port, script=scripts[name], args=args, seconds=args.warmup)
             time.sleep(1)  # requests still in flight when the warm-up stopped
-            before = inquiries_count(var_dir=var_dir)
+            before = inquiries_count(env=env)
             figures = wrk_run(port=port, script=scripts[name], args=args, seconds=args.duration)
             if name == "full":
                 time.sleep(1)  # let requests in flight when wrk stopped finish
-                figures["inquiries_stored"] = inquiries_count(var_dir=var_dir) - before
+                figures["inquiries_stored"] = inquiries_count(env=env) - before
             result["endpoints"][name] = figures
             log(msg=f"{layout} {name}: {figures['rps']} req/s, p99 {figures['p99_ms']} ms, "
                     f"{figures['non_2xx']} non-2xx, {figures['socket_errors']} socket errors")
@@ -259,6 +259,8 @@ def main() -> int:
     parser.add_argument("--texts", type=int, default=50, help="distinct inquiry texts to cycle through")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--keep", action="store_true", help="keep the throwaway var dir (logs, database)")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite",
+                        help="sqlite (make run's default) or a private PostgreSQL cluster (production)")
     args = parser.parse_args()
     if shutil.which("wrk") is None or not args.data.exists():
         log(msg=f"needs wrk (apt-get install -y wrk) and {args.data} (public data sets, ../shared/data)")
@@ -266,23 +268,28 @@ def main() -> int:
     layouts = ["uvicorn", "gunicorn"] if args.layout == "both" else [args.layout]
     loadavg_start = [round(x, 2) for x in os.getloadavg()]
     var_dir = Path(tempfile.mkdtemp(prefix="supportloop-bench-"))
-    redis = None
+    redis = pg_dir = None
     try:
         redis_port = free_port()
         redis = redis_start(directory=var_dir / "redis", port=redis_port, persist=False)
         env = environment(var_dir=var_dir, redis_port=redis_port)
+        if args.database == "postgres":
+            env["DATABASE_URL"], pg_dir = postgres_start(port=free_port())
         prepare(env=env)
         scripts = scripts_write(directory=var_dir, texts=texts_load(path=args.data, count=args.texts))
         results = {layout: layout_bench(layout=layout, env=env, args=args, scripts=scripts) for layout in layouts}
     finally:
         if redis is not None:
             proc_stop(proc=redis, name="redis")
+        if pg_dir is not None:
+            postgres_stop(directory=pg_dir)
         if args.keep:
             log(msg=f"kept {var_dir}")
         else:
             shutil.rmtree(var_dir, ignore_errors=True)
     table_print(results=results)
-    summary = {"bench": "serve", "duration_s": args.duration, "connections": args.connections,
+    summary = {"bench": "serve", "database": args.database, "duration_s": args.duration,
+               "connections": args.connections,
                "wrk_threads": args.threads, "web_workers": int(args.workers), "texts": args.texts,
                "rate_limit_capacity": int(RATE_CAPACITY), "cpu_count": os.cpu_count(), "loadavg_start": loadavg_start,
                "loadavg_end": [round(x, 2) for x in os.getloadavg()], "layouts": results,

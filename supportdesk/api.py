@@ -18,6 +18,7 @@ from supportdesk.serializers import (
     InquiryOutputSerializer,
     ReassignInputSerializer,
     ReplyInputSerializer,
+    inquiry_output,
 )
 from supportdesk.services import (
     IdempotencyConflict,
@@ -63,7 +64,7 @@ class InquiryCreateApi(APIView):
                 return Response({"Idempotency-Key": [str(exc)]}, status=status.HTTP_409_CONFLICT)
         else:
             inquiry = inquiry_submit(**serializer.validated_data)
-        response = Response(InquiryOutputSerializer(inquiry, context={"request": request}).data,
+        response = Response(inquiry_output(inquiry, request=request),
                             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
         response["X-Model-Version"] = inquiry.model_version or "none"
         return response

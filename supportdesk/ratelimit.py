@@ -27,6 +27,9 @@ return {allowed, math.ceil(wait * 1000)}
 """
 
 
+_script: dict = {}
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
@@ -50,8 +53,10 @@ def token_bucket_take(*, key: str, capacity: int, refill_per_second: float, cost
     from django_redis import get_redis_connection
 
     try:
-        conn = get_redis_connection("default")
-        allowed, wait_ms = conn.eval(_LUA, 1, f"rl:{key}", capacity, refill_per_second, time.time(), cost)
+        script = _script.get("script")
+        if script is None:
+            script = _script["script"] = get_redis_connection("default").register_script(_LUA)  # EVALSHA
+        allowed, wait_ms = script(keys=[f"rl:{key}"], args=[capacity, refill_per_second, time.time(), cost])
     except Exception as exc:  # noqa: BLE001 - limiter down: serve rather than lose the inquiry
         logger.warning("rate limiter unavailable, allowing request: %s", exc)
         return Decision(allowed=True, retry_after=0)

@@ -60,6 +60,16 @@ def test_run_serves_the_whole_system_and_restarts_fast(tmp_path):
             assert r.status == 201 and body["category"] == "delivery" and body["model_version"] == "v1"
         with urllib.request.urlopen(body["ticket_url"], timeout=30) as r:
             assert b"delivery" in r.read()
+        for i in range(6):  # spread over both web workers; /metrics must add them up
+            req = urllib.request.Request(url + "/api/inquiries/", method="POST",
+                                         data=json.dumps({"text": f"Where is my order {i}?"}).encode(),
+                                         headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(req, timeout=30).close()
+        with urllib.request.urlopen(url + "/metrics", timeout=30) as r:
+            metrics = r.read().decode()
+        total = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                    if line.startswith("supportloop_inquiries_total{"))
+        assert total == 7, metrics
         credentials = json.loads((tmp_path / "var" / "demo_credentials.json").read_text())
         assert set(credentials) == {"agent", "annotator1", "annotator2", "reviewer", "admin"}
         assert "Demo accounts" in log.read_text()

@@ -33,10 +33,11 @@ def inquiry_transition(*, inquiry: Inquiry, to_status: str, actor=None, reason: 
 
 
 def inquiry_submit(*, text: str, name: str = "", email: str = "") -> Inquiry:
-    """Store the inquiry first (committed), then classify it in the same request (SPEC §3.1-3.2)."""
-    with transaction.atomic():
-        inquiry = Inquiry.objects.create(text=text, name=name, email=email)
-        TicketEvent.objects.create(inquiry=inquiry, to_status=Inquiry.Status.RECEIVED, reason="submitted")
+    """Store the inquiry first (committed), then classify it in the same request (SPEC §3.1-3.2).
+
+    The "received" event is written with the outcome, stamped with the inquiry's own creation
+    time: one write less on the hot path, and an inquiry is never lost if classification fails."""
+    inquiry = Inquiry.objects.create(text=text, name=name, email=email)
     return inquiry_classify(inquiry=inquiry)
 
 
@@ -47,7 +48,6 @@ def inquiry_submit_idempotent(*, key: str, text: str, name: str = "", email: str
         try:
             with transaction.atomic():
                 inquiry = Inquiry.objects.create(text=text, name=name, email=email, idempotency_key=key)
-                TicketEvent.objects.create(inquiry=inquiry, to_status=Inquiry.Status.RECEIVED, reason="submitted")
         except IntegrityError:
             existing = Inquiry.objects.get(idempotency_key=key)  # a concurrent request won the race
         else:
@@ -58,12 +58,14 @@ def inquiry_submit_idempotent(*, key: str, text: str, name: str = "", email: str
 
 
 def inquiry_classify(*, inquiry: Inquiry) -> Inquiry:
+    """Classify, apply the escalation rules and record the outcome in one short transaction."""
+    fields = ["status", "escalation_reasons", "updated_at"]
     try:
         predictor = predictor_active()
         prediction = predictor.predict(inquiry.text)
     except (ModelUnavailable, BundleError) as exc:
         logger.warning("inquiry %s: no model could answer: %s", inquiry.pk, exc)
-        return _inquiry_escalate(inquiry=inquiry, reasons=[rules.MODEL_UNAVAILABLE])
+        return _inquiry_outcome(inquiry=inquiry, reasons=[rules.MODEL_UNAVAILABLE], faq=None, fields=fields, note="")
 
     metrics.INFERENCE_SECONDS.labels(prediction.model_version).observe(prediction.latency_ms / 1000)
     thresholds = escalation_thresholds(model_thresholds=predictor.manifest.thresholds)
@@ -85,31 +87,35 @@ def inquiry_classify(*, inquiry: Inquiry) -> Inquiry:
     inquiry.embedding = prediction.embedding.astype(np.float32).tobytes()
     inquiry.model_version = prediction.model_version
     inquiry.latency_ms = prediction.latency_ms
-    fields = ["category", "confidence", "margin", "sentiment", "probabilities", "embedding", "model_version",
-              "latency_ms"]
+    fields += ["category", "confidence", "margin", "sentiment", "probabilities", "embedding", "model_version",
+               "latency_ms"]
+    return _inquiry_outcome(inquiry=inquiry, reasons=reasons, faq=faq, fields=fields,
+                            note=f" by {prediction.model_version}")
+
+
+def _inquiry_outcome(*, inquiry: Inquiry, reasons: list[str], faq, fields: list[str], note: str) -> Inquiry:
+    from_status = inquiry.status
+    inquiry.escalation_reasons = reasons
     if reasons:
-        with transaction.atomic():
-            inquiry.save(update_fields=fields)
-            return _inquiry_escalate(inquiry=inquiry, reasons=reasons)
+        inquiry.status = Inquiry.Status.ESCALATED
+        reason = ",".join(reasons)
+    else:
+        inquiry.status = Inquiry.Status.ANSWERED_AUTO
+        inquiry.answer, inquiry.faq_entry = faq.answer, faq
+        fields = [*fields, "answer", "faq_entry"]
+        reason = f"faq #{faq.pk}{note}"
+    events = [TicketEvent(inquiry=inquiry, from_status=from_status, to_status=inquiry.status, reason=reason)]
+    if from_status == Inquiry.Status.RECEIVED:
+        events.insert(0, TicketEvent(inquiry=inquiry, to_status=from_status, reason="submitted",
+                                     created_at=inquiry.created_at))
     with transaction.atomic():
-        inquiry.answer = faq.answer
-        inquiry.faq_entry = faq
-        inquiry.save(update_fields=[*fields, "answer", "faq_entry"])
-        inquiry_transition(inquiry=inquiry, to_status=Inquiry.Status.ANSWERED_AUTO,
-                           reason=f"faq #{faq.pk} by {prediction.model_version}")
-    metrics.INQUIRIES.labels("answered_auto").inc()
-    return inquiry
-
-
-def _inquiry_escalate(*, inquiry: Inquiry, reasons: list[str]) -> Inquiry:
-    with transaction.atomic():
-        inquiry.escalation_reasons = reasons
-        inquiry.save(update_fields=["escalation_reasons", "updated_at"])
-        inquiry_transition(inquiry=inquiry, to_status=Inquiry.Status.ESCALATED, reason=",".join(reasons))
-        ticket_changed_push(inquiry_id=inquiry.pk)
-    metrics.INQUIRIES.labels("escalated").inc()
-    for reason in reasons:
-        metrics.ESCALATIONS.labels(reason).inc()
+        inquiry.save(update_fields=fields)
+        TicketEvent.objects.bulk_create(events)
+        if reasons:
+            ticket_changed_push(inquiry_id=inquiry.pk)
+    metrics.INQUIRIES.labels(inquiry.status).inc()
+    for r in reasons:
+        metrics.ESCALATIONS.labels(r).inc()
     return inquiry
 
 

@@ -125,3 +125,13 @@ def test_health_fails_without_a_model(client):
     serving_reset()
     r = client.get("/health/?format=json")
     assert r.status_code == 503
+
+
+def test_fast_output_equals_the_documented_serializer(client, active_model, rf):
+    from supportdesk.serializers import InquiryOutputSerializer, inquiry_output
+
+    body = post(client, {"text": "Where is my parcel?"}).json()
+    inquiry = Inquiry.objects.get(pk=body["id"])
+    request = rf.get("/")
+    documented = InquiryOutputSerializer(inquiry, context={"request": request}).data
+    assert inquiry_output(inquiry, request=request) == documented

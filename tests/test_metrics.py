@@ -1,0 +1,22 @@
+import json
+
+import pytest
+
+
+def test_metrics_expose_requests_inference_escalations_tickets_and_model(client, active_model):
+    client.post("/api/inquiries/", data=json.dumps({"text": "I want a refund now"}), content_type="application/json")
+    text = client.get("/metrics").content.decode()
+    assert 'supportloop_tickets{state="escalated"} 1.0' in text
+    assert 'supportloop_active_model{version="v1"} 1.0' in text
+    assert "supportloop_inference_seconds_bucket" in text
+    assert 'supportloop_escalations_total{reason="high_risk"}' in text
+    assert "django_http_requests_latency_seconds_by_view_method" in text
+    assert "django_http_responses_total_by_status" in text
+
+
+@pytest.mark.django_db
+def test_metrics_token_is_enforced_when_set(client, settings):
+    settings.METRICS_TOKEN = "s3cret-token"
+    assert client.get("/metrics").status_code == 403
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token").status_code == 200
