@@ -32,10 +32,17 @@ def inquiry_new_view(request):
     return render(request, "supportdesk/inquiry_new.html", {"form": form})
 
 
-def _ticket_context(inquiry) -> dict:
+def ticket_context(inquiry) -> dict:
+    from feedback.forms import ExplicitFeedbackForm
+    from feedback.models import ExplicitFeedback
+
     reasons = [REASON_TEXT.get(r) or EXTRA_REASONS.get(r, r) for r in inquiry.escalation_reasons]
-    return {"inquiry": inquiry, "reasons": reasons, "messages_list": list(inquiry.messages.all()),
-            "follow_up_form": FollowUpForm()}
+    messages_list = list(inquiry.messages.all())
+    answered = bool(inquiry.answer) or any(m.author_kind == "agent" for m in messages_list)
+    return {"inquiry": inquiry, "reasons": reasons, "messages_list": messages_list,
+            "follow_up_form": FollowUpForm(), "answered": answered,
+            "feedback": ExplicitFeedback.objects.filter(inquiry=inquiry).first(),
+            "feedback_form": ExplicitFeedbackForm()}
 
 
 def _ticket_or_404(token: str):
@@ -57,13 +64,13 @@ def _private(response: HttpResponse, inquiry) -> HttpResponse:
 @require_http_methods(["GET"])
 def ticket_view(request, token: str):
     inquiry = _ticket_or_404(token)
-    return _private(render(request, "supportdesk/ticket.html", _ticket_context(inquiry)), inquiry)
+    return _private(render(request, "supportdesk/ticket.html", ticket_context(inquiry)), inquiry)
 
 
 @require_http_methods(["GET"])
 def ticket_fragment_view(request, token: str):
     inquiry = _ticket_or_404(token)
-    return _private(render(request, "supportdesk/_ticket_body.html", _ticket_context(inquiry)), inquiry)
+    return _private(render(request, "supportdesk/_ticket_body.html", ticket_context(inquiry)), inquiry)
 
 
 @require_POST
@@ -71,7 +78,7 @@ def ticket_follow_up_view(request, token: str):
     inquiry = _ticket_or_404(token)
     form = FollowUpForm(request.POST)
     if not form.is_valid():
-        context = {**_ticket_context(inquiry), "follow_up_form": form}
+        context = {**ticket_context(inquiry), "follow_up_form": form}
         return _private(render(request, "supportdesk/ticket.html", context, status=400), inquiry)
     ticket_follow_up(inquiry=inquiry, body=form.cleaned_data["body"])
     return redirect("supportdesk:ticket", token=token)

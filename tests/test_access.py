@@ -14,6 +14,8 @@ ACCESS = {
     "supportdesk:ticket": PUBLIC,  # the unguessable token is the credential (tested in test_views)
     "supportdesk:ticket-body": PUBLIC,
     "supportdesk:ticket-follow-up": PUBLIC,
+    "feedback:signal": PUBLIC,  # keyed by the ticket's secret token, CSRF-protected
+    "feedback:submit": PUBLIC,
     "supportdesk-api:inquiry-create": PUBLIC,
     "api-schema": PUBLIC,
     "api-docs": PUBLIC,
@@ -27,7 +29,8 @@ ACCESS = {
     **{f"supportdesk-api:agent-{n}": AGENT for n in ("queue", "ticket", "claim", "unclaim", "reply", "category",
                                                       "resolve", "reassign")},
 }
-POST_ONLY = {"supportdesk:ticket-follow-up", "supportdesk-api:inquiry-create", "logout",
+POST_ONLY = {"supportdesk:ticket-follow-up", "feedback:signal", "feedback:submit", "supportdesk-api:inquiry-create",
+             "logout",
              *(f"agent:{n}" for n in ("claim", "unclaim", "reply", "category", "resolve", "reassign")),
              *(f"supportdesk-api:agent-{n}" for n in ("claim", "unclaim", "reply", "category", "resolve", "reassign"))}
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}

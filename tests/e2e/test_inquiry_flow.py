@@ -26,3 +26,22 @@ def test_empty_submission_shows_the_error_and_keeps_the_page(live_server, db, pa
     page.click("button[type=submit]")
     expect(page.locator(".error").first).to_be_visible()
     expect(page.locator("input[name=email]")).to_have_value("not-an-email")
+
+
+def test_ticket_page_sends_its_implicit_signals_when_left(live_server, db, page):
+    import time
+
+    from feedback.models import ImplicitSignal
+    from tests.factories import InquiryFactory
+
+    inquiry = InquiryFactory(status="answered_auto", answer="Track it under Account > Orders.\n" * 40)
+    page.goto(f"{live_server.url}/t/{inquiry.token}/")
+    page.mouse.wheel(0, 400)
+    page.wait_for_timeout(1200)
+    page.goto("about:blank")  # pagehide: the beacon goes out
+    deadline = time.monotonic() + 10
+    while not ImplicitSignal.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    signal = ImplicitSignal.objects.get()
+    assert signal.inquiry_id == inquiry.pk and signal.dwell_seconds >= 1.0 and 0 < signal.scroll_depth <= 1
+    assert signal.score > 0

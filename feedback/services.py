@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+
+from feedback.models import ExplicitFeedback, ImplicitSignal
+from feedback.scoring import explicit_score, implicit_score
+from mlcore.runtime import BundleError
+from mlcore.serving import ModelUnavailable, predictor_active
+
+logger = logging.getLogger(__name__)
+
+
+class FeedbackAlreadyGiven(Exception):
+    pass
+
+
+def implicit_signal_record(*, inquiry, view_id: str, seq: int, clicked: bool, dwell_seconds: float,
+                           scroll_depth: float) -> ImplicitSignal:
+    """Beacons of one page view carry running totals; a replayed or late beacon (seq not newer) changes nothing."""
+    with transaction.atomic():
+        signal, _ = ImplicitSignal.objects.select_for_update().get_or_create(
+            view_id=view_id, defaults={"inquiry": inquiry}
+        )
+        if signal.inquiry_id != inquiry.pk or seq <= signal.last_seq:
+            return signal
+        signal.last_seq = seq
+        signal.clicked = signal.clicked or clicked
+        signal.dwell_seconds = max(signal.dwell_seconds, dwell_seconds)
+        signal.scroll_depth = max(signal.scroll_depth, scroll_depth)
+        signal.score = implicit_score(clicked=signal.clicked, dwell_seconds=signal.dwell_seconds,
+                                      scroll_depth=signal.scroll_depth)
+        signal.save()
+    return signal
+
+
+def comment_sentiment(*, text: str) -> tuple[float | None, str]:
+    """Sentiment of a comment from the active model's sentiment head; None when no model can answer."""
+    if not text.strip():
+        return None, ""
+    try:
+        predictor = predictor_active()
+        return float(predictor.run([text])[2][0]), predictor.version
+    except (ModelUnavailable, BundleError) as exc:
+        logger.warning("comment sentiment unavailable: %s", exc)
+        return None, ""
+
+
+def explicit_feedback_submit(*, inquiry, helpful: bool | None, rating: int | None, comment: str,
+                             nps: int | None) -> ExplicitFeedback:
+    if ExplicitFeedback.objects.filter(inquiry=inquiry).exists():
+        raise FeedbackAlreadyGiven("feedback for this ticket was already given")
+    sentiment, version = comment_sentiment(text=comment)
+    score = explicit_score(rating=rating, comment_sentiment=sentiment, nps=nps)
+    try:
+        with transaction.atomic():
+            return ExplicitFeedback.objects.create(
+                inquiry=inquiry, helpful=helpful, rating=rating, comment=comment, comment_sentiment=sentiment,
+                nps=nps, score=score, model_version=version,
+            )
+    except IntegrityError as exc:  # a concurrent submission won
+        raise FeedbackAlreadyGiven("feedback for this ticket was already given") from exc
