@@ -149,6 +149,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+try:  # plotly.js served from the installed plotly package, never a CDN
+    import plotly as _plotly
+
+    STATICFILES_DIRS.append(("vendor/plotly", Path(_plotly.__file__).resolve().parent / "package_data"))
+except ImportError:  # pragma: no cover
+    pass
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": VAR_DIR / "media"}},
     "staticfiles": {

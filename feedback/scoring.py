@@ -50,13 +50,17 @@ class NPSSummary:
 
 
 def nps_summary(answers: Iterable[int], *, z: float = 1.96) -> NPSSummary:
-    """NPS = (%promoters − %detractors)·100 with a normal-approximation confidence interval:
-    the score is the mean of +1/0/−1 per answer, so its variance is (p + d − (p − d)²)/n."""
     values = list(answers)
-    n = len(values)
     promoters = sum(1 for v in values if v >= 9)
     detractors = sum(1 for v in values if v <= 6)
-    passives = n - promoters - detractors
+    return nps_summary_from_counts(promoters=promoters, passives=len(values) - promoters - detractors,
+                                   detractors=detractors, z=z)
+
+
+def nps_summary_from_counts(*, promoters: int, passives: int, detractors: int, z: float = 1.96) -> NPSSummary:
+    """NPS = (%promoters − %detractors)·100 with a normal-approximation confidence interval:
+    the score is the mean of +1/0/−1 per answer, so its variance is (p + d − (p − d)²)/n."""
+    n = promoters + passives + detractors
     if n == 0:
         return NPSSummary(None, 0, 0, 0, 0, None, None, True)
     p, d = promoters / n, detractors / n

@@ -8,7 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.factories import InquiryFactory, UserFactory
 
-PUBLIC, AGENT, STAFF = "public", "agent", "staff"
+PUBLIC, AGENT, ADMIN, STAFF = "public", "agent", "admin", "staff"
 ACCESS = {
     "supportdesk:inquiry-new": PUBLIC,
     "supportdesk:ticket": PUBLIC,  # the unguessable token is the credential (tested in test_views)
@@ -24,6 +24,8 @@ ACCESS = {
     "home": PUBLIC,
     "health": PUBLIC,
     "metrics": PUBLIC,  # METRICS_TOKEN restricts it in production (test_metrics)
+    "dashboards:feedback": ADMIN,
+    "dashboards:feedback-csv": ADMIN,
     **{f"agent:{n}": AGENT for n in ("console", "queue", "ticket", "ticket-body", "claim", "unclaim", "reply",
                                       "category", "resolve", "reassign")},
     **{f"supportdesk-api:agent-{n}": AGENT for n in ("queue", "ticket", "claim", "unclaim", "reply", "category",
@@ -101,6 +103,8 @@ def test_route_access(as_role, active_model, role, name, pattern):
         assert not denied, (url, r.status_code)
     elif kind == AGENT:
         assert denied is (role not in ("agent", "admin")), (url, r.status_code)
+    elif kind == ADMIN:
+        assert denied is (role != "admin"), (url, r.status_code)
     else:
         # Only staff get past the admin's login; inside, some actions are switched off (403) on purpose.
         assert login_redirect is (role != "admin"), (url, r.status_code)

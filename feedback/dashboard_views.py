@@ -1,0 +1,74 @@
+import csv
+import datetime as dt
+
+from django import forms
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from feedback.charts import dashboard_charts
+from feedback.selectors import DashboardFilter, categories_in_use, feedback_export_rows, nps_overall
+from supportdesk.access import role_required
+from supportdesk.roles import ADMIN
+
+# Plotly sets style attributes from script; scripts stay 'self' only.
+DASHBOARD_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                 "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
+
+
+class FilterForm(forms.Form):
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    category = forms.ChoiceField(required=False)
+    period = forms.ChoiceField(choices=[("week", "week"), ("day", "day")], required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "all categories")] + [(c, c) for c in categories_in_use()]
+
+    def to_filter(self) -> DashboardFilter:
+        data = self.cleaned_data if self.is_valid() else {}
+        today = timezone.localdate()
+        end = data.get("end") or today
+        start = data.get("start") or end - dt.timedelta(days=90)
+        tz = timezone.get_current_timezone()
+        return DashboardFilter(
+            start=dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+            end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+            category=data.get("category") or "", period=data.get("period") or "week",
+        )
+
+
+@require_GET
+@role_required(ADMIN)
+def dashboard_view(request):
+    form = FilterForm(request.GET or None)
+    f = form.to_filter()
+    response = render(request, "feedback/dashboard.html", {
+        "form": form, "filter": f, "nps": nps_overall(f=f), "charts": dashboard_charts(f=f),
+    })
+    response["Content-Security-Policy"] = DASHBOARD_CSP
+    return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def spreadsheet_safe(value) -> str:
+    """Cells starting with = + - @ (or tab/CR) are formulas to spreadsheets: prefix them with a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_GET
+@role_required(ADMIN)
+def feedback_export_view(request):
+    f = FilterForm(request.GET or None).to_filter()
+    writer = csv.writer(_Echo())
+    rows = (writer.writerow([spreadsheet_safe(v) for v in row]) for row in feedback_export_rows(f=f))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="feedback-{f.start:%Y%m%d}-{f.end:%Y%m%d}.csv"'
+    return response
