@@ -54,8 +54,9 @@ def main() -> int:
         Inquiry.objects.bulk_create(batch, batch_size=2000)
     ids = list(Inquiry.objects.values_list("id", flat=True))
     created = [now - timezone.timedelta(days=rng.uniform(0, 90)) for _ in ids]
-    Inquiry.objects.bulk_update([Inquiry(id=i, created_at=c) for i, c in zip(ids, created, strict=True)],
-                                ["created_at"], batch_size=5000)
+    Inquiry.objects.bulk_update([Inquiry(id=i, created_at=c, created_day=c.date())
+                                 for i, c in zip(ids, created, strict=True)],
+                                ["created_at", "created_day"], batch_size=5000)
     feedback = ExplicitFeedback.objects.bulk_create(
         [ExplicitFeedback(inquiry_id=i, rating=rng.randint(1, 5), nps=rng.randint(0, 10), score=rng.random(),
                           comment="ok") for i in ids], batch_size=5000)
@@ -63,8 +64,8 @@ def main() -> int:
         [ImplicitSignal(inquiry_id=i, view_id=f"v{i:012d}", score=rng.random()) for i in ids], batch_size=5000)
     for rows in (feedback, signals):  # created_at is auto_now_add: spread it over 90 days afterwards
         for row, when in zip(rows, created, strict=True):
-            row.created_at = when
-        type(rows[0]).objects.bulk_update(rows, ["created_at"], batch_size=5000)
+            row.created_at, row.created_day = when, when.date()
+        type(rows[0]).objects.bulk_update(rows, ["created_at", "created_day"], batch_size=5000)
     setup_s = time.perf_counter() - t0
     admin = get_user_model().objects.create_superuser("bench", "bench@example.com", "x")
     client = Client()

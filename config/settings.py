@@ -105,14 +105,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    # A connection pool per process: under ASGI, persistent per-thread connections piled up until
-    # PostgreSQL refused more clients (bench/serve.py). The pool needs CONN_MAX_AGE = 0.
+    # No persistent per-thread connections: under ASGI they piled up until PostgreSQL refused more
+    # clients (bench/serve.py). DATABASE_POOL_MAX > 0 turns on psycopg's pool per process instead
+    # (for WSGI workers; threads that never close their connection would drain it).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DATABASE_POOL_MIN", default=1),
-        "max_size": env.int("DATABASE_POOL_MAX", default=8),
-        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
-    }
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if env.int("DATABASE_POOL_MAX", default=0) > 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN", default=1),
+            "max_size": env.int("DATABASE_POOL_MAX"),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -29,15 +29,10 @@ class FilterForm(forms.Form):
 
     def to_filter(self) -> DashboardFilter:
         data = self.cleaned_data if self.is_valid() else {}
-        today = timezone.localdate()
-        end = data.get("end") or today
+        end = data.get("end") or timezone.localdate()
         start = data.get("start") or end - dt.timedelta(days=90)
-        tz = timezone.get_current_timezone()
-        return DashboardFilter(
-            start=dt.datetime.combine(start, dt.time.min, tzinfo=tz),
-            end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
-            category=data.get("category") or "", period=data.get("period") or "week",
-        )
+        return DashboardFilter(start=start, end=end, category=data.get("category") or "",
+                               period=data.get("period") or "week")
 
 
 @require_GET

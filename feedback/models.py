@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 
 
 class ImplicitSignal(models.Model):
@@ -12,6 +13,7 @@ class ImplicitSignal(models.Model):
     scroll_depth = models.FloatField(default=0.0)
     score = models.FloatField(default=0.0, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_day = models.DateField(default=timezone.localdate, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -30,6 +32,7 @@ class ExplicitFeedback(models.Model):
     score = models.FloatField(null=True, blank=True, db_index=True)
     model_version = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_day = models.DateField(default=timezone.localdate, db_index=True, editable=False)
 
     class Meta:
         constraints = [

@@ -1,51 +1,60 @@
-"""Dashboard reads: aggregated in the database, so 100,000 feedback rows stay fast."""
+"""Dashboard reads: grouped by the stored local day in plain SQL (fast on SQLite and PostgreSQL
+alike), then rolled up to weeks in Python over at most a few hundred day buckets."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDay, TruncWeek
 
 from feedback.models import ExplicitFeedback, ImplicitSignal
 from feedback.scoring import NPSSummary, nps_summary_from_counts
 from supportdesk.models import Inquiry
+from supportdesk.rules import ALL_REASONS
 
 
 @dataclass(frozen=True)
 class DashboardFilter:
-    start: dt.datetime
-    end: dt.datetime
+    start: dt.date
+    end: dt.date  # inclusive
     category: str = ""
     period: str = "week"  # or "day"
 
-    def trunc(self, field: str):
-        return (TruncDay if self.period == "day" else TruncWeek)(field)
+    def bucket(self, day: dt.date) -> dt.date:
+        return day - dt.timedelta(days=day.weekday()) if self.period == "week" else day
+
+
+def _window(qs: QuerySet, f: DashboardFilter, category_field: str) -> QuerySet:
+    qs = qs.filter(created_day__gte=f.start, created_day__lte=f.end)
+    return qs.filter(**{category_field: f.category}) if f.category else qs
 
 
 def _feedback(f: DashboardFilter) -> QuerySet[ExplicitFeedback]:
-    qs = ExplicitFeedback.objects.filter(created_at__gte=f.start, created_at__lt=f.end)
-    return qs.filter(inquiry__category=f.category) if f.category else qs
+    return _window(ExplicitFeedback.objects.all(), f, "inquiry__category")
+
+
+def _inquiries(f: DashboardFilter) -> QuerySet[Inquiry]:
+    return _window(Inquiry.objects.all(), f, "category")
+
+
+NPS_COUNTS = {"promoters": Count("id", filter=Q(nps__gte=9)), "passives": Count("id", filter=Q(nps__in=[7, 8])),
+              "detractors": Count("id", filter=Q(nps__lte=6))}
 
 
 def nps_overall(*, f: DashboardFilter) -> NPSSummary:
-    return nps_summary_from_counts(**_nps_counts(_feedback(f)))
+    return nps_summary_from_counts(**_feedback(f).aggregate(**NPS_COUNTS))
 
 
-def _nps_counts(qs) -> dict:
-    return qs.aggregate(promoters=Count("id", filter=Q(nps__gte=9)),
-                        passives=Count("id", filter=Q(nps__in=[7, 8])),
-                        detractors=Count("id", filter=Q(nps__lte=6)))
-
-
-def nps_trend(*, f: DashboardFilter) -> list[tuple[dt.datetime, NPSSummary]]:
-    rows = (_feedback(f).exclude(nps__isnull=True).annotate(bucket=f.trunc("created_at")).values("bucket")
-            .annotate(promoters=Count("id", filter=Q(nps__gte=9)), passives=Count("id", filter=Q(nps__in=[7, 8])),
-                      detractors=Count("id", filter=Q(nps__lte=6))).order_by("bucket"))
-    return [(r["bucket"], nps_summary_from_counts(promoters=r["promoters"], passives=r["passives"],
-                                                  detractors=r["detractors"])) for r in rows]
+def nps_trend(*, f: DashboardFilter) -> list[tuple[dt.date, NPSSummary]]:
+    totals: dict[dt.date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(NPS_COUNTS, 0))
+    for row in _feedback(f).exclude(nps__isnull=True).values("created_day").annotate(**NPS_COUNTS):
+        bucket = totals[f.bucket(row["created_day"])]
+        for k in NPS_COUNTS:
+            bucket[k] += row[k]
+    return [(b, nps_summary_from_counts(**c)) for b, c in sorted(totals.items())]
 
 
 def rating_distribution(*, f: DashboardFilter) -> dict[int, int]:
@@ -54,42 +63,42 @@ def rating_distribution(*, f: DashboardFilter) -> dict[int, int]:
 
 
 def implicit_histogram(*, f: DashboardFilter, bins: int = 20) -> list[int]:
-    qs = ImplicitSignal.objects.filter(created_at__gte=f.start, created_at__lt=f.end)
-    if f.category:
-        qs = qs.filter(inquiry__category=f.category)
-    edges = [i / bins for i in range(bins + 1)]
-    agg = qs.aggregate(**{f"b{i}": Count("id", filter=Q(score__gte=lo, score__lt=hi if i < bins - 1 else 2.0))
+    qs = _window(ImplicitSignal.objects.all(), f, "inquiry__category")
+    edges = [i / bins for i in range(bins)] + [2.0]  # scores are in [0, 1]; the last bin includes 1
+    agg = qs.aggregate(**{f"b{i}": Count("id", filter=Q(score__gte=lo, score__lt=hi))
                           for i, (lo, hi) in enumerate(itertools.pairwise(edges))})
     return [agg[f"b{i}"] for i in range(bins)]
 
 
-def escalations_by_reason(*, f: DashboardFilter) -> tuple[list[dt.datetime], dict[str, list[float]]]:
-    """Share of inquiries escalated for each reason, per period (a reason counts once per inquiry)."""
-    inquiries = Inquiry.objects.filter(created_at__gte=f.start, created_at__lt=f.end)
-    if f.category:
-        inquiries = inquiries.filter(category=f.category)
-    totals = dict(inquiries.annotate(bucket=f.trunc("created_at")).values_list("bucket").annotate(n=Count("id")))
+def _by_bucket(rows, f: DashboardFilter) -> dict[dt.date, int]:
+    out: dict[dt.date, int] = defaultdict(int)
+    for day, n in rows:
+        out[f.bucket(day)] += n
+    return out
+
+
+def escalations_by_reason(*, f: DashboardFilter) -> tuple[list[dt.date], dict[str, list[float]]]:
+    """Share of inquiries escalated for each reason per period (a reason counts once per inquiry)."""
+    inquiries = _inquiries(f)
+    totals = _by_bucket(inquiries.values_list("created_day").annotate(n=Count("id")), f)
     buckets = sorted(totals)
-    series: dict[str, list[float]] = {}
-    counts: dict[tuple, int] = {}
-    rows = inquiries.annotate(bucket=f.trunc("created_at")).values_list("bucket", "escalation_reasons")
-    for bucket, reasons in rows.iterator(chunk_size=5000):
-        for r in set(reasons or []):
-            counts[(r, bucket)] = counts.get((r, bucket), 0) + 1
-    for r in sorted({k[0] for k in counts}):
-        series[r] = [counts.get((r, b), 0) / totals[b] for b in buckets]
+    series = {}
+    for reason in (*ALL_REASONS, "no_answer", "follow_up"):
+        # The JSON list is stored as text on every backend: match the quoted reason.
+        rows = inquiries.filter(escalation_reasons__icontains=f'"{reason}"').values_list("created_day")
+        counts = _by_bucket(rows.annotate(n=Count("id")), f)
+        if counts:
+            series[reason] = [counts.get(b, 0) / totals[b] for b in buckets]
     return buckets, series
 
 
-def category_mix(*, f: DashboardFilter) -> tuple[list[dt.datetime], dict[str, list[int]]]:
-    rows = (Inquiry.objects.filter(created_at__gte=f.start, created_at__lt=f.end).exclude(category="")
-            .annotate(bucket=f.trunc("created_at")).values_list("bucket", "category").annotate(n=Count("id")))
-    buckets = sorted({b for b, _, _ in rows})
-    index = {b: i for i, b in enumerate(buckets)}
-    series: dict[str, list[int]] = {}
-    for bucket, category, n in rows:
-        series.setdefault(category, [0] * len(buckets))[index[bucket]] = n
-    return buckets, series
+def category_mix(*, f: DashboardFilter) -> tuple[list[dt.date], dict[str, list[int]]]:
+    rows = _inquiries(f).exclude(category="").values_list("created_day", "category").annotate(n=Count("id"))
+    counts: dict[tuple[str, dt.date], int] = defaultdict(int)
+    for day, category, n in rows:
+        counts[(category, f.bucket(day))] += n
+    buckets = sorted({b for _, b in counts})
+    return buckets, {c: [counts.get((c, b), 0) for b in buckets] for c in sorted({c for c, _ in counts})}
 
 
 def feedback_export_rows(*, f: DashboardFilter):
@@ -100,4 +109,4 @@ def feedback_export_rows(*, f: DashboardFilter):
 
 
 def categories_in_use() -> list[str]:
-    return sorted(set(Inquiry.objects.exclude(category="").values_list("category", flat=True).distinct()))
+    return sorted(Inquiry.objects.exclude(category="").values_list("category", flat=True).distinct())

@@ -39,6 +39,9 @@ class Inquiry(models.Model):
     confirmed_category = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=128, null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The local day, stored: dashboards group by it in plain SQL (date truncation on SQLite runs
+    # in Python per row and took seconds over 100,000 rows).
+    created_day = models.DateField(default=timezone.localdate, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
