@@ -109,4 +109,6 @@ def feedback_export_rows(*, f: DashboardFilter):
 
 
 def categories_in_use() -> list[str]:
-    return sorted(Inquiry.objects.exclude(category="").values_list("category", flat=True).distinct())
+    # order_by() first: the model's default ordering would otherwise join DISTINCT (one row per inquiry).
+    return list(Inquiry.objects.exclude(category="").order_by("category").values_list("category", flat=True)
+                .distinct())

@@ -98,7 +98,7 @@ def category_choices() -> list[str]:
 
     active = modelversion_active()
     labels = set(active.labels if active else CATEGORIES)
-    labels.update(FAQEntry.objects.values_list("category", flat=True).distinct())
+    labels.update(FAQEntry.objects.order_by("category").values_list("category", flat=True).distinct())
     return sorted(labels)
 
 

@@ -69,3 +69,9 @@ def test_dashboard_with_many_rows_stays_fast(client, admin_user, db):
     start = time.perf_counter()
     assert client.get("/dashboards/").status_code == 200
     assert time.perf_counter() - start < 5  # bench/dashboards.py measures the 100,000-row target
+
+
+def test_category_filter_lists_each_category_once(data):
+    from feedback.selectors import categories_in_use
+
+    assert categories_in_use() == ["delivery", "refund"]
