@@ -66,8 +66,8 @@ def main() -> None:
         seconds[name] = round(sec, 4)
     u = uncertainty(p, measure="entropy")
     sec, unpruned = timed(lambda: msal_greedy(uncertainty=u, embeddings=X, labeled_mask=mask, batch_size=BATCH,
-                                              alpha=ALPHA, prune=False), args.repeats)
-    seconds["msal_unpruned"] = round(sec, 4)
+                                              alpha=ALPHA, block_rows=None), 1)
+    plain = round(sec, 4)
     same = bool(np.array_equal(unpruned.picks, select(strategy="msal", probabilities=p, embeddings=X,
                                                       labeled_mask=mask, batch_size=BATCH, alpha=ALPHA)))
     base = seconds["entropy"]
@@ -76,10 +76,11 @@ def main() -> None:
         verdict = "PASS" if sec <= TARGET_SECONDS else "FAIL"
         print(f"  {name:22s} {sec:7.3f} s  ({ratios[name]:6.1f} x entropy top-B)  target <= {TARGET_SECONDS} s: "
               f"{verdict}", file=sys.stderr)
-    print(f"  msal with pruning picks the same batch as without: {same}", file=sys.stderr)
+    print(f"  msal picks the same batch as the plain algorithm (every row updated after every pick, "
+          f"{plain:.3f} s): {same}", file=sys.stderr)
     print(json.dumps({"pool": N_POOL, "labeled": N_LABELED, "dim": DIM, "classes": CLASSES, "batch": BATCH,
                       "alpha": ALPHA, "repeats": args.repeats, "seconds": seconds, "ratio_vs_entropy": ratios,
-                      "pruned_equals_unpruned": same, "target_seconds": TARGET_SECONDS,
+                      "msal_equals_plain": same, "plain_seconds": plain, "target_seconds": TARGET_SECONDS,
                       "pass": all(s <= TARGET_SECONDS for s in seconds.values()),
                       "load_average": round(os.getloadavg()[0], 2)}))
 
