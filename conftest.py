@@ -23,6 +23,7 @@ atexit.register(shutil.rmtree, _var, ignore_errors=True)  # runs last: atexit is
 os.environ["SUPPORTLOOP_VAR_DIR"] = str(_var)
 os.environ.setdefault("SUPPORTLOOP_CACHE_DIR", str(ROOT / "var" / "cache"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / "var" / "cache" / "numba"))  # UMAP's compiled code, kept
 os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 os.environ["DJANGO_DEBUG"] = "false"
 os.environ["SUPPORTLOOP_MODEL_CHECK_SECONDS"] = "0"

@@ -205,6 +205,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+CELERY_BEAT_SCHEDULE = {
+    "feedback-clusters-nightly": {"task": "feedback.clusterruns_nightly", "schedule": 24 * 3600.0},
+}
 CELERY_TASK_ROUTES = {"mlcore.tasks.modelversion_train_task": {"queue": "training"}}
 
 # Security. Production sets DJANGO_SECURE=true (see README): HTTPS-only cookies, HSTS, redirects.

@@ -43,3 +43,16 @@ def dashboard_charts(*, f: DashboardFilter) -> dict[str, str]:
         "categories": _spec([{"type": "bar", "name": c, "x": [b.isoformat() for b in mix_x], "y": v}
                              for c, v in mix.items()], "Category mix", barmode="stack"),
     }
+
+
+def cluster_map_spec(*, run) -> str:
+    traces: dict[int, dict] = {}
+    for x, y, label, text in run.points:
+        t = traces.setdefault(label, {"type": "scattergl", "mode": "markers", "x": [], "y": [], "text": [],
+                                      "name": "unclustered" if label < 0 else f"topic {label}",
+                                      "hovertemplate": "%{text}<extra>%{fullData.name}</extra>",
+                                      "marker": {"size": 5, "opacity": 0.35 if label < 0 else 0.8}})
+        t["x"].append(x)
+        t["y"].append(y)
+        t["text"].append(text)
+    return _spec([traces[k] for k in sorted(traces)], "Topics (2-D map)", height=480)

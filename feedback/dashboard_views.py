@@ -2,12 +2,15 @@ import csv
 import datetime as dt
 
 from django import forms
-from django.http import StreamingHttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from feedback.charts import dashboard_charts
+from feedback.models import ClusterRun
 from feedback.selectors import DashboardFilter, categories_in_use, feedback_export_rows, nps_overall
 from supportdesk.access import role_required
 from supportdesk.roles import ADMIN
@@ -67,3 +70,32 @@ def feedback_export_view(request):
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="feedback-{f.start:%Y%m%d}-{f.end:%Y%m%d}.csv"'
     return response
+
+
+@require_GET
+@role_required(ADMIN)
+def clusters_view(request):
+    from feedback.charts import cluster_map_spec
+    from feedback.selectors import clusterrun_get, clusterruns_recent
+
+    run = clusterrun_get(run_id=request.GET.get("run"))
+    response = render(request, "feedback/clusters.html", {
+        "run": run, "runs": clusterruns_recent(), "sources": ClusterRun.Source.choices,
+        "clusters": list(run.clusters.all()) if run else [],
+        "charts": {"cluster_map": cluster_map_spec(run=run)} if run and run.points else {},
+    })
+    response["Content-Security-Policy"] = DASHBOARD_CSP
+    return response
+
+
+@require_POST
+@role_required(ADMIN)
+def clusters_run_view(request):
+    from feedback.cluster_services import clusterrun_request
+
+    source = request.POST.get("source", "")
+    if source not in ClusterRun.Source.values:
+        return HttpResponseBadRequest("unknown source")
+    run = clusterrun_request(source=source)
+    messages.success(request, f"Clustering run #{run.pk} queued.")
+    return redirect(f"{reverse('dashboards:clusters')}?run={run.pk}")

@@ -28,6 +28,7 @@ class ExplicitFeedback(models.Model):
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     comment = models.TextField(blank=True)
     comment_sentiment = models.FloatField(null=True, blank=True)
+    comment_embedding = models.BinaryField(null=True, blank=True, editable=False)  # for topic clusters
     nps = models.PositiveSmallIntegerField(null=True, blank=True)
     score = models.FloatField(null=True, blank=True, db_index=True)
     model_version = models.CharField(max_length=32, blank=True)
@@ -44,3 +45,51 @@ class ExplicitFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"feedback on #{self.inquiry_id}: {self.score}"
+
+
+class ClusterRun(models.Model):
+    """One topic-clustering run (SPEC §4.4); runs are kept, so earlier ones stay viewable."""
+
+    class Source(models.TextChoices):
+        COMMENTS = "comments", "Feedback comments"
+        ESCALATIONS = "escalations", "Escalated inquiries"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    source = models.CharField(max_length=16, choices=Source.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    window_days = models.PositiveIntegerField(default=90)
+    n_items = models.PositiveIntegerField(default=0)
+    n_noise = models.PositiveIntegerField(default=0)
+    params = models.JSONField(default=dict)
+    points = models.JSONField(default=list)  # [x, y, label, text snippet] for the 2-D map
+    error = models.TextField(blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"run #{self.pk} {self.source} {self.status}"
+
+
+class Cluster(models.Model):
+    run = models.ForeignKey(ClusterRun, on_delete=models.CASCADE, related_name="clusters")
+    label = models.IntegerField()
+    size = models.PositiveIntegerField()
+    keywords = models.JSONField(default=list)
+    representatives = models.JSONField(default=list)
+    mean_sentiment = models.FloatField(null=True, blank=True)
+    mean_nps = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-size"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {', '.join(self.keywords[:3])}"

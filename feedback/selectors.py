@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from feedback.models import ExplicitFeedback, ImplicitSignal
+from feedback.models import ClusterRun, ExplicitFeedback, ImplicitSignal
 from feedback.scoring import NPSSummary, nps_summary_from_counts
 from supportdesk.models import Inquiry
 
@@ -112,3 +112,14 @@ def categories_in_use() -> list[str]:
     # order_by() first: the model's default ordering would otherwise join DISTINCT (one row per inquiry).
     return list(Inquiry.objects.exclude(category="").order_by("category").values_list("category", flat=True)
                 .distinct())
+
+
+def clusterrun_get(*, run_id) -> ClusterRun | None:
+    """The run asked for, else the latest finished one."""
+    if run_id and str(run_id).isdigit():
+        return ClusterRun.objects.filter(pk=int(run_id)).first()
+    return ClusterRun.objects.filter(status=ClusterRun.Status.DONE).first()
+
+
+def clusterruns_recent(*, limit: int = 20) -> list[ClusterRun]:
+    return list(ClusterRun.objects.defer("points")[:limit])

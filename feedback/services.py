@@ -35,29 +35,31 @@ def implicit_signal_record(*, inquiry, view_id: str, seq: int, clicked: bool, dw
     return signal
 
 
-def comment_sentiment(*, text: str) -> tuple[float | None, str]:
-    """Sentiment of a comment from the active model's sentiment head; None when no model can answer."""
+def comment_analyse(*, text: str) -> tuple[float | None, bytes | None, str]:
+    """Sentiment (from the active model's sentiment head) and embedding of a comment, computed once
+    here so that topic clustering never re-embeds; (None, None, "") when no model can answer."""
     if not text.strip():
-        return None, ""
+        return None, None, ""
     try:
         predictor = predictor_active()
-        return float(predictor.run([text])[2][0]), predictor.version
+        _, embedding, sentiment = predictor.run([text])
+        return float(sentiment[0]), embedding[0].astype("float32").tobytes(), predictor.version
     except (ModelUnavailable, BundleError) as exc:
         logger.warning("comment sentiment unavailable: %s", exc)
-        return None, ""
+        return None, None, ""
 
 
 def explicit_feedback_submit(*, inquiry, helpful: bool | None, rating: int | None, comment: str,
                              nps: int | None) -> ExplicitFeedback:
     if ExplicitFeedback.objects.filter(inquiry=inquiry).exists():
         raise FeedbackAlreadyGiven("feedback for this ticket was already given")
-    sentiment, version = comment_sentiment(text=comment)
+    sentiment, embedding, version = comment_analyse(text=comment)
     score = explicit_score(rating=rating, comment_sentiment=sentiment, nps=nps)
     try:
         with transaction.atomic():
             return ExplicitFeedback.objects.create(
                 inquiry=inquiry, helpful=helpful, rating=rating, comment=comment, comment_sentiment=sentiment,
-                nps=nps, score=score, model_version=version,
+                comment_embedding=embedding, nps=nps, score=score, model_version=version,
             )
     except IntegrityError as exc:  # a concurrent submission won
         raise FeedbackAlreadyGiven("feedback for this ticket was already given") from exc

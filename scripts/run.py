@@ -36,6 +36,7 @@ def web_command(*, host: str, port: int, workers: str) -> list[str]:
 def main() -> int:
     env = dict(os.environ)
     env.setdefault("HF_HUB_OFFLINE", "1")
+    env.setdefault("NUMBA_CACHE_DIR", str(VAR / "cache" / "numba"))  # UMAP compiles once, not per start
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     host, port = env.get("HOST", "127.0.0.1"), int(env.get("PORT", "8000"))
     workers = env.get("WEB_WORKERS", "2")

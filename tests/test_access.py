@@ -26,12 +26,15 @@ ACCESS = {
     "metrics": PUBLIC,  # METRICS_TOKEN restricts it in production (test_metrics)
     "dashboards:feedback": ADMIN,
     "dashboards:feedback-csv": ADMIN,
+    "dashboards:clusters": ADMIN,
+    "dashboards:clusters-run": ADMIN,
     **{f"agent:{n}": AGENT for n in ("console", "queue", "ticket", "ticket-body", "claim", "unclaim", "reply",
                                       "category", "resolve", "reassign")},
     **{f"supportdesk-api:agent-{n}": AGENT for n in ("queue", "ticket", "claim", "unclaim", "reply", "category",
                                                       "resolve", "reassign")},
 }
-POST_ONLY = {"supportdesk:ticket-follow-up", "feedback:signal", "feedback:submit", "supportdesk-api:inquiry-create",
+POST_ONLY = {"dashboards:clusters-run", "supportdesk:ticket-follow-up", "feedback:signal", "feedback:submit",
+             "supportdesk-api:inquiry-create",
              "logout",
              *(f"agent:{n}" for n in ("claim", "unclaim", "reply", "category", "resolve", "reassign")),
              *(f"supportdesk-api:agent-{n}" for n in ("claim", "unclaim", "reply", "category", "resolve", "reassign"))}

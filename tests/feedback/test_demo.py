@@ -1,0 +1,16 @@
+from django.core.management import call_command
+
+from feedback.models import ExplicitFeedback, ImplicitSignal
+from supportdesk.models import Inquiry
+
+
+def test_demo_traffic_fills_the_dashboards_over_past_weeks(active_model, capsys, client, admin_user):
+    call_command("demo_traffic", "--inquiries", "60", "--weeks", "4")
+    assert "60 inquiries" in capsys.readouterr().out
+    assert Inquiry.objects.count() == 60 and ExplicitFeedback.objects.exists() and ImplicitSignal.objects.exists()
+    days = set(Inquiry.objects.values_list("created_day", flat=True))
+    assert len(days) > 5
+    fb_days = set(ExplicitFeedback.objects.values_list("created_day", flat=True))
+    assert len(fb_days) > 2
+    client.force_login(admin_user)
+    assert client.get("/dashboards/?start=2000-01-01").status_code == 200
