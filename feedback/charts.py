@@ -17,8 +17,8 @@ def _spec(traces: list[dict], title: str, **layout) -> str:
     return json.dumps({"data": traces, "layout": {**LAYOUT, "title": {"text": title}, **layout}})
 
 
-def dashboard_charts(*, f: DashboardFilter) -> dict[str, str]:
-    trend = selectors.nps_trend(f=f)
+def dashboard_charts(*, f: DashboardFilter, by_day: list[dict]) -> dict[str, str]:
+    trend = selectors.nps_trend(f=f, by_day=by_day)
     x = [b.isoformat() for b, _ in trend]
     nps = {"type": "scatter", "mode": "lines+markers", "name": "NPS", "x": x, "y": [s.nps for _, s in trend],
            "customdata": [s.answers for _, s in trend],
@@ -27,7 +27,7 @@ def dashboard_charts(*, f: DashboardFilter) -> dict[str, str]:
                        "arrayminus": [s.nps - s.ci_low for _, s in trend]}}
     breakdown = [{"type": "bar", "name": k, "x": x, "y": [getattr(s, k) for _, s in trend]}
                  for k in ("promoters", "passives", "detractors")]
-    ratings = selectors.rating_distribution(f=f)
+    ratings = selectors.rating_distribution(f=f, by_day=by_day)
     hist = selectors.implicit_histogram(f=f)
     esc_x, reasons = selectors.escalations_by_reason(f=f)
     mix_x, mix = selectors.category_mix(f=f)

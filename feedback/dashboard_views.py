@@ -11,7 +11,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from feedback.charts import dashboard_charts
 from feedback.models import ClusterRun
-from feedback.selectors import DashboardFilter, categories_in_use, feedback_export_rows, nps_overall
+from feedback.selectors import (
+    DashboardFilter,
+    categories_in_use,
+    feedback_by_day,
+    feedback_export_rows,
+    nps_overall,
+)
 from supportdesk.access import role_required
 from supportdesk.roles import ADMIN
 
@@ -43,8 +49,10 @@ class FilterForm(forms.Form):
 def dashboard_view(request):
     form = FilterForm(request.GET or None)
     f = form.to_filter()
+    by_day = feedback_by_day(f=f)
     response = render(request, "feedback/dashboard.html", {
-        "form": form, "filter": f, "nps": nps_overall(f=f), "charts": dashboard_charts(f=f),
+        "form": form, "filter": f, "nps": nps_overall(f=f, by_day=by_day),
+        "charts": dashboard_charts(f=f, by_day=by_day),
     })
     response["Content-Security-Policy"] = DASHBOARD_CSP
     return response

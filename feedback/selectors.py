@@ -4,11 +4,11 @@ alike), then rolled up to weeks in Python over at most a few hundred day buckets
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, IntegerField, Q, QuerySet
+from django.db.models.functions import Cast
 
 from feedback.models import ClusterRun, ExplicitFeedback, ImplicitSignal
 from feedback.scoring import NPSSummary, nps_summary_from_counts
@@ -41,32 +41,43 @@ def _inquiries(f: DashboardFilter) -> QuerySet[Inquiry]:
 
 NPS_COUNTS = {"promoters": Count("id", filter=Q(nps__gte=9)), "passives": Count("id", filter=Q(nps__in=[7, 8])),
               "detractors": Count("id", filter=Q(nps__lte=6))}
+RATING_COUNTS = {f"r{r}": Count("id", filter=Q(rating=r)) for r in range(1, 6)}
 
 
-def nps_overall(*, f: DashboardFilter) -> NPSSummary:
-    return nps_summary_from_counts(**_feedback(f).aggregate(**NPS_COUNTS))
+def feedback_by_day(*, f: DashboardFilter) -> list[dict]:
+    """One grouped scan for the NPS (overall and per period) and the ratings."""
+    return list(_feedback(f).values("created_day").annotate(**NPS_COUNTS, **RATING_COUNTS).order_by())
 
 
-def nps_trend(*, f: DashboardFilter) -> list[tuple[dt.date, NPSSummary]]:
+def nps_overall(*, f: DashboardFilter, by_day: list[dict] | None = None) -> NPSSummary:
+    rows = feedback_by_day(f=f) if by_day is None else by_day
+    return nps_summary_from_counts(**{k: sum(r[k] for r in rows) for k in NPS_COUNTS})
+
+
+def nps_trend(*, f: DashboardFilter, by_day: list[dict] | None = None) -> list[tuple[dt.date, NPSSummary]]:
     totals: dict[dt.date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(NPS_COUNTS, 0))
-    for row in _feedback(f).exclude(nps__isnull=True).values("created_day").annotate(**NPS_COUNTS):
-        bucket = totals[f.bucket(row["created_day"])]
-        for k in NPS_COUNTS:
-            bucket[k] += row[k]
+    for row in feedback_by_day(f=f) if by_day is None else by_day:
+        if any(row[k] for k in NPS_COUNTS):
+            bucket = totals[f.bucket(row["created_day"])]
+            for k in NPS_COUNTS:
+                bucket[k] += row[k]
     return [(b, nps_summary_from_counts(**c)) for b, c in sorted(totals.items())]
 
 
-def rating_distribution(*, f: DashboardFilter) -> dict[int, int]:
-    counts = dict(_feedback(f).exclude(rating__isnull=True).values_list("rating").annotate(n=Count("id")))
-    return {r: counts.get(r, 0) for r in range(1, 6)}
+def rating_distribution(*, f: DashboardFilter, by_day: list[dict] | None = None) -> dict[int, int]:
+    rows = feedback_by_day(f=f) if by_day is None else by_day
+    return {r: sum(row[f"r{r}"] for row in rows) for r in range(1, 6)}
 
 
 def implicit_histogram(*, f: DashboardFilter, bins: int = 20) -> list[int]:
     qs = _window(ImplicitSignal.objects.all(), f, "inquiry__category")
-    edges = [i / bins for i in range(bins)] + [2.0]  # scores are in [0, 1]; the last bin includes 1
-    agg = qs.aggregate(**{f"b{i}": Count("id", filter=Q(score__gte=lo, score__lt=hi))
-                          for i, (lo, hi) in enumerate(itertools.pairwise(edges))})
-    return [agg[f"b{i}"] for i in range(bins)]
+    # CAST in SQL, not a database function Django emulates per row on SQLite.
+    rows = (qs.annotate(bin=Cast(F("score") * bins, IntegerField())).values_list("bin").annotate(n=Count("id"))
+            .order_by())
+    hist = [0] * bins
+    for b, n in rows:
+        hist[min(max(int(b), 0), bins - 1)] += n
+    return hist
 
 
 def _by_bucket(rows, f: DashboardFilter) -> dict[dt.date, int]:
