@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -206,7 +207,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
 CELERY_BEAT_SCHEDULE = {
-    "feedback-clusters-nightly": {"task": "feedback.clusterruns_nightly", "schedule": 24 * 3600.0},
+    "feedback-clusters-nightly": {
+        "task": "feedback.clusterruns_nightly",
+        "schedule": crontab(hour=env.int("SUPPORTLOOP_CLUSTERS_HOUR", default=3), minute=0),
+    },
 }
 CELERY_TASK_ROUTES = {"mlcore.tasks.modelversion_train_task": {"queue": "training"}}
 
