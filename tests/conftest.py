@@ -5,7 +5,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from tests.factories import UserFactory
 
@@ -58,12 +57,21 @@ def admin_user(db):
     return UserFactory(username="root", roles=["admin"], is_staff=True, is_superuser=True)
 
 
+def child_database_url() -> str:
+    """DATABASE_URL of the test database (once pytest-django has created it), for child processes."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
 @pytest.fixture(scope="session")
-def celery_worker_process():
+def celery_worker_process(django_db_setup):
     """A real Celery worker process on the test Redis and test database."""
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings")
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        env["DATABASE_URL"] = f"sqlite:///{settings.DATABASES['default']['TEST']['NAME']}"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=child_database_url())
+    env.pop("DATABASE_TEST_NAME", None)
     log = Path(os.environ["SUPPORTLOOP_VAR_DIR"]) / "celery-worker.log"
     with open(log, "wb") as fh:
         proc = subprocess.Popen(

@@ -37,15 +37,10 @@ def asgi_server(django_db_setup, django_db_blocker):
     import urllib.request
     from pathlib import Path
 
-    from django.db import connection
-
     from scripts.redis_server import free_port
+    from tests.conftest import child_database_url
 
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        url = f"sqlite:///{db['NAME']}"
-    else:
-        url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    url = child_database_url()
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, WHITENOISE_USE_FINDERS="true", DJANGO_SETTINGS_MODULE="config.settings")
     env.pop("DATABASE_TEST_NAME", None)
