@@ -96,6 +96,7 @@ if env.str("DATABASE_TEST_NAME", default=""):
     # A file, not memory, so that a real Celery worker in the tests sees the same test database.
     DATABASES["default"]["TEST"] = {"NAME": env.str("DATABASE_TEST_NAME")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "config.sqlite"  # write transactions queue on a file lock (see there)
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
         {

@@ -37,7 +37,8 @@ def inquiry_submit(*, text: str, name: str = "", email: str = "") -> Inquiry:
 
     The "received" event is written with the outcome, stamped with the inquiry's own creation
     time: one write less on the hot path, and an inquiry is never lost if classification fails."""
-    inquiry = Inquiry.objects.create(text=text, name=name, email=email)
+    with transaction.atomic():  # an explicit transaction joins the write queue (config/sqlite)
+        inquiry = Inquiry.objects.create(text=text, name=name, email=email)
     return inquiry_classify(inquiry=inquiry)
 
 
