@@ -1,11 +1,13 @@
 """Throughput of the real process layout: hello-world, classify-only and the full inquiry path.
 
-    .venv/bin/python bench/serve.py [--layout uvicorn|gunicorn|both] [--duration 20] [--connections 16]
+    .venv/bin/python bench/serve.py [--layout uvicorn|gunicorn|both] [--duration 20] [--rounds 2] [--connections 16]
 
 In a throwaway var dir (the exported encoder reused from SUPPORTLOOP_CACHE_DIR, default var/cache): a private
 redis, migrate, collectstatic, bootstrap (trains the first model), then the web server as `make run` starts it
 (scripts/run.py) with SUPPORTLOOP_BENCH_ROUTES=1, or gunicorn with sync workers; per endpoint a warm-up, then
-Debian's `wrk` on loopback (texts read from ../shared/data at run time). Table to stderr, one JSON line to stdout.
+Debian's `wrk` on loopback (texts read from ../shared/data at run time). Each endpoint's duration is split
+into rounds run in A B C C B A order, so that load from other processes drifting during the run does not
+favour one endpoint. Table to stderr, one JSON line to stdout.
 """
 
 from __future__ import annotations
@@ -173,6 +175,28 @@ def wrk_run(*, port: int, script: Path, args: argparse.Namespace, seconds: float
             "status_codes": {str(c): n for c, n in sorted(codes.items())}}
 
 
+def rounds_merge(*, runs: list[dict]) -> dict:
+    """One endpoint's rounds as one run: rate over the summed time; p50 weighted by requests, the
+    tail percentiles and max the worst round's (wrk reports percentiles, not the samples)."""
+    requests = sum(r["requests"] for r in runs)
+    seconds = sum(r["requests"] / r["rps"] for r in runs if r["rps"])
+    codes: Counter = Counter()
+    kinds: Counter = Counter()
+    for r in runs:
+        codes.update(r["status_codes"])
+        kinds.update(r["socket_error_kinds"])
+    merged = {"rps": round(requests / seconds, 1) if seconds else 0.0, "requests": requests,
+              "p50_ms": round(sum(r["p50_ms"] * r["requests"] for r in runs) / max(1, requests), 2),
+              **{k: max(r[k] for r in runs) for k in ("p90_ms", "p95_ms", "p99_ms", "max_ms")},
+              "mean_ms": round(sum(r["mean_ms"] * r["requests"] for r in runs) / max(1, requests), 2),
+              "non_2xx": sum(r["non_2xx"] for r in runs), "socket_errors": sum(r["socket_errors"] for r in runs),
+              "socket_error_kinds": dict(kinds), "status_codes": dict(sorted(codes.items())),
+              "rounds_rps": [r["rps"] for r in runs]}
+    if "inquiries_stored" in runs[0]:
+        merged["inquiries_stored"] = sum(r["inquiries_stored"] for r in runs)
+    return merged
+
+
 def inquiries_count(*, env: dict[str, str]) -> int:
     out = subprocess.run([PY, "manage.py", "shell", "-c", "from supportdesk.models import Inquiry as I; "
                           "print(I.objects.count())"], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
@@ -207,15 +231,21 @@ def layout_bench(*, layout: str, env: dict[str, str], args: argparse.Namespace, 
         for name, _method, _path in ENDPOINTS:
             if args.warmup > 0:
                 wrk_run(port=port, script=scripts[name], args=args, seconds=args.warmup)
-            time.sleep(1)  # requests still in flight when the warm-up stopped
-            before = inquiries_count(env=env)
-            figures = wrk_run(port=port, script=scripts[name], args=args, seconds=args.duration)
-            if name == "full":
-                time.sleep(1)  # let requests in flight when wrk stopped finish
-                figures["inquiries_stored"] = inquiries_count(env=env) - before
+        rounds: dict[str, list[dict]] = {name: [] for name, _m, _p in ENDPOINTS}
+        for r in range(args.rounds):  # A B C C B A ...: a drifting machine load weighs on every endpoint alike
+            for name, _method, _path in (ENDPOINTS if r % 2 == 0 else ENDPOINTS[::-1]):
+                time.sleep(1)  # requests still in flight when the previous run stopped
+                before = inquiries_count(env=env) if name == "full" else 0
+                figures = wrk_run(port=port, script=scripts[name], args=args, seconds=args.duration / args.rounds)
+                if name == "full":
+                    time.sleep(1)  # let requests in flight when wrk stopped finish
+                    figures["inquiries_stored"] = inquiries_count(env=env) - before
+                rounds[name].append(figures)
+        for name, runs in rounds.items():
+            figures = rounds_merge(runs=runs)
             result["endpoints"][name] = figures
-            log(msg=f"{layout} {name}: {figures['rps']} req/s, p99 {figures['p99_ms']} ms, "
-                    f"{figures['non_2xx']} non-2xx, {figures['socket_errors']} socket errors")
+            log(msg=f"{layout} {name}: {figures['rps']} req/s (rounds {figures['rounds_rps']}), p99 "
+                    f"{figures['p99_ms']} ms, {figures['non_2xx']} non-2xx, {figures['socket_errors']} socket errors")
         result["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         proc_stop(proc=proc, name=layout)
@@ -251,6 +281,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layout", choices=["uvicorn", "gunicorn", "both"], default="uvicorn")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per endpoint (default 20)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="split each endpoint's duration into rounds, run in A B C C B A order (default 2)")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per endpoint (default 3)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
@@ -288,7 +320,7 @@ def main() -> int:
         else:
             shutil.rmtree(var_dir, ignore_errors=True)
     table_print(results=results)
-    summary = {"bench": "serve", "database": args.database, "duration_s": args.duration,
+    summary = {"bench": "serve", "database": args.database, "duration_s": args.duration, "rounds": args.rounds,
                "connections": args.connections,
                "wrk_threads": args.threads, "web_workers": int(args.workers), "texts": args.texts,
                "rate_limit_capacity": int(RATE_CAPACITY), "cpu_count": os.cpu_count(), "loadavg_start": loadavg_start,

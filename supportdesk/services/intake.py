@@ -4,6 +4,7 @@ import logging
 
 import numpy as np
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from mlcore import encoder
 from mlcore.runtime import BundleError
@@ -109,8 +110,10 @@ def _inquiry_outcome(*, inquiry: Inquiry, reasons: list[str], faq, fields: list[
     if from_status == Inquiry.Status.RECEIVED:
         events.insert(0, TicketEvent(inquiry=inquiry, to_status=from_status, reason="submitted",
                                      created_at=inquiry.created_at))
-    with transaction.atomic():
-        inquiry.save(update_fields=fields)
+    inquiry.updated_at = timezone.now()
+    values = {f: getattr(inquiry, f) for f in fields}
+    with transaction.atomic():  # held briefly: other writers queue behind it (config/sqlite)
+        Inquiry.objects.filter(pk=inquiry.pk).update(**values)
         TicketEvent.objects.bulk_create(events)
         if reasons:
             ticket_changed_push(inquiry_id=inquiry.pk)
