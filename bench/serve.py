@@ -138,6 +138,7 @@ def web_start(*, layout: str, env: dict[str, str], port: int, workers: str, log_
     else:
         args = [PY, "-m", "gunicorn", "config.wsgi:application", "-w", workers, "-b", f"127.0.0.1:{port}",
                 "--no-control-socket"]  # gunicorn 27 would otherwise create ~/.gunicorn/gunicorn.ctl
+        env.setdefault("DATABASE_CONN_MAX_AGE", "600")  # one thread per sync worker: keep its connection
     log(msg=f"{layout}: {' '.join(args)}  (log: {log_path})")
     with log_path.open("ab") as fh:
         return subprocess.Popen(args, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT,

@@ -106,6 +106,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+    # A new connection reads the whole schema (~1 ms). Worth keeping under WSGI sync workers (one thread
+    # each); under uvicorn every request runs in a thread of its own, so it stays 0 there (make run).
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 else:
     # No persistent per-thread connections: under ASGI they piled up until PostgreSQL refused more
     # clients (bench/serve.py). DATABASE_POOL_MAX > 0 turns on psycopg's pool per process instead

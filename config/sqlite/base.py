@@ -24,7 +24,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._write_lock_fd: int | None = None
-        self._write_lock_held = False
         self.write_lock_timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
 
     def _write_lock_path(self) -> str | None:
@@ -35,25 +34,25 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _write_lock_acquire(self) -> None:
         path = self._write_lock_path()
-        if path is None or self._write_lock_held:
+        if path is None or self._write_lock_fd is not None:
             return
-        if self._write_lock_fd is None:  # one open file per connection: threads of one process queue too
-            self._write_lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # one open file per transaction: threads queue too
         deadline = time.monotonic() + self.write_lock_timeout
         while True:
             try:
-                fcntl.flock(self._write_lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
+                    os.close(fd)
                     raise OperationalError("database is locked (write queue)") from None
                 time.sleep(POLL_SECONDS)
-        self._write_lock_held = True
+        self._write_lock_fd = fd
 
     def _write_lock_release(self) -> None:
-        if self._write_lock_held:
-            fcntl.flock(self._write_lock_fd, fcntl.LOCK_UN)
-            self._write_lock_held = False
+        if self._write_lock_fd is not None:
+            fd, self._write_lock_fd = self._write_lock_fd, None
+            os.close(fd)  # closing the file drops the lock
 
     def _start_transaction_under_autocommit(self) -> None:
         self._write_lock_acquire()
@@ -80,6 +79,3 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super()._close()
         finally:
             self._write_lock_release()
-            if self._write_lock_fd is not None:
-                os.close(self._write_lock_fd)
-                self._write_lock_fd = None
