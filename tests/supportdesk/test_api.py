@@ -144,3 +144,35 @@ def test_api_docs_work_under_the_csp_without_inline_script(client, db):
     assert not re.search(r"<script>(?!\s*</script>)", page)  # every script has a src
     script = client.get("/api/docs/?script=")
     assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_inquiry_is_committed_before_classification_starts(client, active_model, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from supportdesk.services import intake
+
+    seen = []
+    real_predictor_active = intake.predictor_active
+
+    def count_from_another_connection() -> int:
+        try:
+            return Inquiry.objects.filter(text="Committed first?").count()
+        finally:
+            connection.close()
+
+    def predictor_active():
+        with ThreadPoolExecutor(1) as pool:  # another thread, so another database connection
+            seen.append(pool.submit(count_from_another_connection).result(timeout=10))
+        return real_predictor_active()
+
+    monkeypatch.setattr(intake, "predictor_active", predictor_active)
+    r = post(client, {"text": "Committed first?"})
+    assert r.status_code == 201, r.content
+    assert seen == [1]
+    inquiry = Inquiry.objects.get(pk=r.json()["id"])
+    assert inquiry.status in ("answered_auto", "escalated") and inquiry.model_version == "v1"
+    assert list(TicketEvent.objects.filter(inquiry=inquiry).values_list("to_status", flat=True)) == [
+        "received", inquiry.status]
