@@ -118,7 +118,8 @@ def environment(*, var_dir: Path, redis_port: int) -> dict[str, str]:
                REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", SUPPORTLOOP_BENCH_ROUTES="1",
                SUPPORTLOOP_RATE_CAPACITY=RATE_CAPACITY)
     env.update({v: env.get(v, "1") for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
-    return env  # one thread per process for ONNX/BLAS, as scripts/run.py
+    env.setdefault("DATABASE_CONN_MAX_AGE", "600")
+    return env  # one thread per process for ONNX/BLAS and kept SQLite connections, as scripts/run.py
 
 
 def prepare(*, env: dict[str, str]) -> None:
@@ -138,7 +139,6 @@ def web_start(*, layout: str, env: dict[str, str], port: int, workers: str, log_
     else:
         args = [PY, "-m", "gunicorn", "config.wsgi:application", "-w", workers, "-b", f"127.0.0.1:{port}",
                 "--no-control-socket"]  # gunicorn 27 would otherwise create ~/.gunicorn/gunicorn.ctl
-        env.setdefault("DATABASE_CONN_MAX_AGE", "600")  # one thread per sync worker: keep its connection
     log(msg=f"{layout}: {' '.join(args)}  (log: {log_path})")
     with log_path.open("ab") as fh:
         return subprocess.Popen(args, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT,
