@@ -9,7 +9,7 @@ from labeling.agreement import ACCEPT, EXTRA, REVIEW
 def test_cohen_kappa_matches_the_hand_computed_value():
     # 10 items; the raters agree on 7. a: 5×x 5×y; b: 4×x 6×y → p_o = 0.7, p_e = .5·.4 + .5·.6 = 0.5, κ = 0.4
     a = ["x"] * 5 + ["y"] * 5
-    b = ["x", "x", "x", "y", "y"] + ["y", "y", "y", "x", "y"]
+    b = ["x", "x", "x", "y", "y", "y", "y", "y", "x", "y"]
     assert sum(p == q for p, q in zip(a, b, strict=True)) == 7
     assert agreement.cohen_kappa(a, b) == pytest.approx(0.4)
 
