@@ -1,9 +1,8 @@
 """Annotators and a reviewer in real browsers: keyboard labeling, live counts, XSS inert."""
 
 import pytest
-from playwright.sync_api import expect
-
 from django.db import transaction
+from playwright.sync_api import expect
 
 from labeling.models import Annotation, LabelingItem
 from labeling.realtime import queue_changed_push
