@@ -148,3 +148,16 @@ def test_gold_rows_and_training_labels(annie, arthur):
     assert ("Where is my refund?", "refund", "agent") in labels
     assert ("inquiry number 0", "delivery", "gold") in labels
     assert len(labels) == 3
+
+
+def test_three_annotators_per_item_use_krippendorffs_alpha(annie, arthur, cora):
+    batch = make_batch(4, k=3)
+    label_batch(batch, {annie: ["delivery", "refund", "order", "invoice"],
+                        arthur: ["delivery", "refund", "order", "invoice"],
+                        cora: ["delivery", "refund", "order", "account"]})
+    batch.refresh_from_db()
+    assert batch.kappa_measure == "krippendorff_alpha"
+    # By hand: D_o = (4 mismatched ordered pairs / (3 − 1)) / 12 values = 1/6; D_e = (12² − Σ n_c²) / (12·11) = 112/132
+    assert batch.kappa == pytest.approx(1 - (1 / 6) / (112 / 132))  # 0.80 → accept unanimous
+    assert statuses(batch) == ["gold", "gold", "gold", "labeling"]
+    assert batch.items.get(position=3).required_labels == 4  # one extra annotator
