@@ -5,9 +5,11 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup(set_prefix=False)
 
-from config.asgi_handler import OneThreadASGIHandler  # noqa: E402
+from django.conf import settings  # noqa: E402
 
-django_asgi_app = OneThreadASGIHandler()
+from config.asgi_handler import PooledThreadASGIHandler  # noqa: E402
+
+django_asgi_app = PooledThreadASGIHandler(threads=settings.SUPPORTLOOP_WEB_SYNC_THREADS)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -1,19 +1,37 @@
-"""Django's ASGI handler with every sync view of a process on one thread.
+"""Django's ASGI handler with the sync code of every request on a small, fixed set of threads.
 
-Django runs each request's sync code in a thread of its own (ThreadSensitiveContext per request).
-On 2 cores with a process per core that bought no parallelism, only thread start-up, a new database
-connection per request (SQLite reads the whole schema on connect, ~1 ms) and GIL hand-offs between
-the request threads (bench/serve.py: hello-world 520-710 req/s, now ~1,080; the inquiry path 0.43-0.49
-of the classify-only rate, now 0.60). Here sync code runs on asgiref's one thread per process, as a WSGI sync
-worker would, so its connection can be kept (DATABASE_CONN_MAX_AGE). Websockets and async code stay
-on the event loop; a slow sync view holds up the other sync views of its process, as under gunicorn.
+Django runs each request's sync code on a thread of its own (a new ThreadSensitiveContext per
+request). With one process per core that bought little parallelism but cost a thread start, a new
+database connection per request (SQLite reads the whole schema on connect, ~1 ms) and GIL hand-offs
+between up to 16 request threads (bench/serve.py). Here a request runs on the least busy of
+SUPPORTLOOP_WEB_SYNC_THREADS long-lived threads, each keeping its connection (DATABASE_CONN_MAX_AGE).
+More than one, so that work which releases the GIL (ONNX Runtime) still overlaps when the load
+balancer or the kernel hands most keep-alive connections to one process. Websockets and async code
+stay on the event loop.
 """
 
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import ThreadSensitiveContext
 from django.core.handlers.asgi import ASGIHandler
 
 
-class OneThreadASGIHandler(ASGIHandler):
-    async def __call__(self, scope, receive, send):
+class PooledThreadASGIHandler(ASGIHandler):
+    def __init__(self, *, threads: int) -> None:
+        super().__init__()
+        self._executors = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"django-sync-{i}")
+                           for i in range(max(1, threads))]
+        self._busy = [0] * len(self._executors)
+
+    async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        await self.handle(scope, receive, send)
+        i = min(range(len(self._busy)), key=self._busy.__getitem__)
+        self._busy[i] += 1  # only the event loop thread touches it
+        try:
+            async with ThreadSensitiveContext(executor=self._executors[i]):
+                await self.handle(scope, receive, send)
+        finally:
+            self._busy[i] -= 1

@@ -254,6 +254,8 @@ LOGGING = {
 # SupportLoop
 SUPPORTLOOP_CACHE_DIR = env.str("SUPPORTLOOP_CACHE_DIR", default=str(VAR_DIR / "cache"))
 SUPPORTLOOP_ONNX_THREADS = env.int("SUPPORTLOOP_ONNX_THREADS", default=1)
+# Threads per ASGI web process for sync views (config/asgi_handler.py), each with its own connection.
+SUPPORTLOOP_WEB_SYNC_THREADS = env.int("SUPPORTLOOP_WEB_SYNC_THREADS", default=2)
 SUPPORTLOOP_MODEL_CHECK_SECONDS = env.float("SUPPORTLOOP_MODEL_CHECK_SECONDS", default=2.0)
 SUPPORTLOOP_POLICY_CACHE_SECONDS = env.float("SUPPORTLOOP_POLICY_CACHE_SECONDS", default=2.0)
 SUPPORTLOOP_RATE_CAPACITY = env.int("SUPPORTLOOP_RATE_CAPACITY", default=20)
