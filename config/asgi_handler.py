@@ -5,9 +5,8 @@ request). With one process per core that bought little parallelism but cost a th
 database connection per request (SQLite reads the whole schema on connect, ~1 ms) and GIL hand-offs
 between up to 16 request threads (bench/serve.py). Here a request runs on the least busy of
 SUPPORTLOOP_WEB_SYNC_THREADS long-lived threads, each keeping its connection (DATABASE_CONN_MAX_AGE).
-More than one, so that work which releases the GIL (ONNX Runtime) still overlaps when the load
-balancer or the kernel hands most keep-alive connections to one process. Websockets and async code
-stay on the event loop.
+With one (the default) a process serves sync views one at a time, as a WSGI sync worker does.
+Websockets and async code stay on the event loop.
 """
 
 from __future__ import annotations
