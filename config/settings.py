@@ -211,6 +211,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.clusterruns_nightly",
         "schedule": crontab(hour=env.int("SUPPORTLOOP_CLUSTERS_HOUR", default=3), minute=0),
     },
+    "mlcore-trainingruns-recover": {"task": "mlcore.trainingruns_recover", "schedule": 120.0},
+    "mlcore-retrain-check": {"task": "mlcore.retrain_check", "schedule": 300.0},
+    "mlcore-drift-compute": {
+        "task": "mlcore.driftreport_compute", "schedule": 60.0 * env.int("SUPPORTLOOP_DRIFT_EVERY_MINUTES", default=60),
+    },
 }
 CELERY_TASK_ROUTES = {"mlcore.tasks.modelversion_train_task": {"queue": "training"}}
 
@@ -256,3 +261,20 @@ SUPPORTLOOP_RATE_REFILL_PER_SECOND = env.float("SUPPORTLOOP_RATE_REFILL_PER_SECO
 SUPPORTLOOP_TRUSTED_PROXY_COUNT = env.int("SUPPORTLOOP_TRUSTED_PROXY_COUNT", default=0)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 SUPPORTLOOP_INSCOPE_ESCALATION_TARGET = env.float("SUPPORTLOOP_INSCOPE_ESCALATION_TARGET", default=0.07)
+
+# Continuous learning (SPEC §6.2-6.4, 6.6)
+SUPPORTLOOP_EVAL_FRACTION = env.float("SUPPORTLOOP_EVAL_FRACTION", default=0.15)  # held-out gold, by text hash
+SUPPORTLOOP_FEEDBACK_WINDOW_DAYS = env.int("SUPPORTLOOP_FEEDBACK_WINDOW_DAYS", default=90)
+SUPPORTLOOP_FEEDBACK_MIN_SCORE = env.float("SUPPORTLOOP_FEEDBACK_MIN_SCORE", default=0.5)  # below: labeling pool
+SUPPORTLOOP_FEEDBACK_LAMBDA = env.float("SUPPORTLOOP_FEEDBACK_LAMBDA", default=0.5)  # λ of L_feedback
+SUPPORTLOOP_REPLAY_SIZE = env.int("SUPPORTLOOP_REPLAY_SIZE", default=500)
+SUPPORTLOOP_AUTO_PROMOTE = env.bool("SUPPORTLOOP_AUTO_PROMOTE", default=True)
+SUPPORTLOOP_PROMOTE_MARGIN = env.float("SUPPORTLOOP_PROMOTE_MARGIN", default=0.01)  # macro-F1 on held-out gold
+SUPPORTLOOP_TRAINING_STALE_SECONDS = env.int("SUPPORTLOOP_TRAINING_STALE_SECONDS", default=300)
+SUPPORTLOOP_RETRAIN_GOLD_LABELS = env.int("SUPPORTLOOP_RETRAIN_GOLD_LABELS", default=200)
+SUPPORTLOOP_RETRAIN_EVERY_HOURS = env.float("SUPPORTLOOP_RETRAIN_EVERY_HOURS", default=168.0)  # 0: off
+SUPPORTLOOP_CORRECTIONS_MIN = env.int("SUPPORTLOOP_CORRECTIONS_MIN", default=30)
+SUPPORTLOOP_CORRECTIONS_ACCURACY_MIN = env.float("SUPPORTLOOP_CORRECTIONS_ACCURACY_MIN", default=0.85)
+SUPPORTLOOP_CORRECTIONS_DROP_MAX = env.float("SUPPORTLOOP_CORRECTIONS_DROP_MAX", default=0.05)
+SUPPORTLOOP_DRIFT_WINDOW_HOURS = env.int("SUPPORTLOOP_DRIFT_WINDOW_HOURS", default=168)
+SUPPORTLOOP_DRIFT_MIN_SAMPLES = env.int("SUPPORTLOOP_DRIFT_MIN_SAMPLES", default=50)

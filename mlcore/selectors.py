@@ -15,20 +15,25 @@ def modelversion_get(*, version: str) -> ModelVersion | None:
 
 def trainingexample_category_set() -> list[tuple[str, str, float]]:
     """(text, category, weight) for every text with a category; a more trusted source overrides."""
+    return [(text, cat, w) for text, cat, w, _ in trainingexample_category_rows()]
+
+
+def trainingexample_category_rows() -> list[tuple[str, str, float, str]]:
+    """(text, category, weight, source), one row per text, the most trusted source winning."""
     rank = {
         TrainingExample.Source.STARTER: 0,
         TrainingExample.Source.IMPORT: 1,
         TrainingExample.Source.AGENT: 2,
         TrainingExample.Source.GOLD: 3,
     }
-    best: dict[str, tuple[int, str, str, float]] = {}
+    best: dict[str, tuple[int, str, str, float, str]] = {}
     rows = TrainingExample.objects.exclude(category="").order_by("created_at", "id")
     for text, category, source, weight in rows.values_list("text", "category", "source", "weight").iterator():
         key = text.strip().lower()
         r = rank.get(source, 0)
         if key not in best or r >= best[key][0]:
-            best[key] = (r, text, category, weight)
-    return sorted((text, cat, w) for _, text, cat, w in best.values())
+            best[key] = (r, text, category, weight, source)
+    return sorted((text, cat, w, src) for _, text, cat, w, src in best.values())
 
 
 def trainingexample_sentiment_set() -> list[tuple[str, str]]:

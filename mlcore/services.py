@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from mlcore import encoder, heads
 from mlcore.bundle import MANIFEST_FILE, MODEL_FILE, bundle_write
+from mlcore.drift import drift_reference
 from mlcore.models import ModelVersion, TrainingExample
 from mlcore.selectors import (
     modelversion_active,
@@ -128,6 +129,8 @@ def modelversion_train(*, note: str = "", activate_if_none: bool = True, seed: i
         X=X, y=y, labels=labels, sentiment_X=sX, sentiment_y=sy, sample_weight=w, seed=seed,
         inscope_escalation_target=settings.SUPPORTLOOP_INSCOPE_ESCALATION_TARGET,
     )
+    fit.metrics["reference"] = drift_reference(labels=labels, probabilities=fit.heads.probabilities(X),
+                                               sentiment=fit.heads.sentiment(X), seed=seed)
     rng = np.random.default_rng(seed)
     golden_idx = rng.choice(len(texts), size=min(32, len(texts)), replace=False)
     golden_texts = [texts[i] for i in golden_idx]
