@@ -48,3 +48,33 @@ def snapshot_id_compute(*, category_rows: list[tuple[str, str, float]], sentimen
     for text, sent in sentiment_rows:
         digest.update(f"s\x1f{text}\x1f{sent}\x1e".encode())
     return digest.hexdigest()[:32]
+
+
+def modelversions_recent(*, limit: int = 30):
+    from mlcore.models import ModelVersion
+
+    return list(ModelVersion.objects.select_related("training_run").order_by("-created_at", "-id")[:limit])
+
+
+def trainingruns_recent(*, limit: int = 30):
+    from mlcore.models import TrainingRun
+
+    return list(TrainingRun.objects.select_related("model_version", "requested_by")[:limit])
+
+
+def trainingrun_get(*, run_id: int):
+    from mlcore.models import TrainingRun
+
+    return TrainingRun.objects.select_related("model_version").filter(pk=run_id).first()
+
+
+def driftreport_latest():
+    from mlcore.models import DriftReport
+
+    return DriftReport.objects.select_related("model_version").first()
+
+
+def driftreports_recent(*, limit: int = 50):
+    from mlcore.models import DriftReport
+
+    return list(DriftReport.objects.order_by("-created_at", "-id")[:limit])

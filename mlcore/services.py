@@ -211,3 +211,18 @@ def bundle_local_dir(*, mv: ModelVersion) -> Path:
             local.parent.mkdir(parents=True, exist_ok=True)
             tmp.rename(local)
         return local
+
+
+def modelversion_reject(*, version: str, reason: str, actor=None) -> ModelVersion:
+    """An admin's rejection of a candidate; the active version must be rolled back, not rejected."""
+    with transaction.atomic():
+        target = ModelVersion.objects.select_for_update().filter(version=version).first()
+        if target is None:
+            raise PromotionError(f"no model version {version!r}")
+        if target.status == ModelVersion.Status.ACTIVE:
+            raise PromotionError(f"{version} is active: promote or roll back to another version first")
+        who = getattr(actor, "username", "") or "admin"
+        target.status = ModelVersion.Status.REJECTED
+        target.note = f"rejected by {who}: {reason}".strip().rstrip(":")[:2000]
+        target.save(update_fields=["status", "note"])
+    return target

@@ -1,10 +1,10 @@
 import pytest
 from django.core.files.storage import storages
 
-from mlcore.models import ModelVersion, TrainingExample, TrainingRun
-from mlcore.pipeline import trainingrun_execute, trainingrun_request
-from mlcore.serving import predictor_active
+from mlcore.models import ModelVersion, TrainingRun
+from mlcore.pipeline import trainingrun_execute
 from mlcore.services import starter_load
+from mlcore.serving import predictor_active
 from mlcore.snapshot import snapshot_load
 
 
