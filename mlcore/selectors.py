@@ -68,6 +68,15 @@ def trainingrun_get(*, run_id: int):
     return TrainingRun.objects.select_related("model_version").filter(pk=run_id).first()
 
 
+def trainingrun_counts_by_status() -> dict[str, int]:
+    from django.db.models import Count
+
+    from mlcore.models import TrainingRun
+
+    counts = dict(TrainingRun.objects.order_by().values_list("status").annotate(n=Count("id")))
+    return {status: counts.get(status, 0) for status in TrainingRun.Status.values}
+
+
 def driftreport_latest():
     from mlcore.models import DriftReport
 
