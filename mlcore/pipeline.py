@@ -232,10 +232,13 @@ def _export_validate_register(*, run, fit, metrics, snap, bundle_dir: Path) -> M
                 error=result["reason"][:2000])
         return None
     _update(run, stage="register", artifact_prefix=f"bundles/{version}-{manifest.sha256[:12]}")
+    artifacts_remove(prefix=run.artifact_prefix)  # an unregistered leftover would make storage rename ours
     store = storages["artifacts"]
     for name in (MODEL_FILE, MANIFEST_FILE):  # the manifest last: a bundle without it never loads
         with open(bundle_dir / name, "rb") as fh:
-            store.save(f"{run.artifact_prefix}/{name}", File(fh))
+            saved = store.save(f"{run.artifact_prefix}/{name}", File(fh))
+        if saved != f"{run.artifact_prefix}/{name}":
+            raise TrainingError(f"the artifact storage stored {saved} instead of {run.artifact_prefix}/{name}")
     with transaction.atomic():
         mv = ModelVersion.objects.create(
             version=version, artifact_prefix=run.artifact_prefix, sha256=manifest.sha256, labels=fit.heads.labels,

@@ -19,7 +19,7 @@ class Facts:
     corrections: int
     corrections_accuracy: float | None
     reference_accuracy: float | None
-    hours_since_last: float | None  # None: never trained by the pipeline
+    hours_since_last: float | None  # since the last run, or the active version's creation; None: neither
 
 
 def retrain_reasons(*, facts: Facts, gold_threshold: int, corrections_min: int, accuracy_min: float,
@@ -70,7 +70,7 @@ def retrain_facts(*, now: datetime | None = None) -> Facts:
         corrections = len(rows)
         acc = sum(a == b for a, b in rows) / corrections if corrections else None
         ref = (active.metrics.get("heldout") or {}).get("accuracy") or active.metrics.get("accuracy")
-    hours = (now - last).total_seconds() / 3600 if last else None
+    hours = (now - since).total_seconds() / 3600 if since else None
     return Facts(new_gold=new_gold, drift_critical=drift_critical, corrections=corrections,
                  corrections_accuracy=acc, reference_accuracy=ref, hours_since_last=hours)
 
