@@ -1,5 +1,6 @@
 from django.urls import path
 
+from labeling.consumers import LabelingQueueConsumer
 from mlcore.consumers import TrainingConsumer
 from supportdesk.consumers import AgentQueueConsumer, AgentTicketConsumer, TicketConsumer
 
@@ -8,4 +9,5 @@ websocket_urlpatterns = [
     path("ws/agent/queue/", AgentQueueConsumer.as_asgi()),
     path("ws/agent/tickets/<int:pk>/", AgentTicketConsumer.as_asgi()),
     path("ws/tickets/<str:token>/", TicketConsumer.as_asgi()),
+    path("ws/labeling/queue/", LabelingQueueConsumer.as_asgi()),
 ]

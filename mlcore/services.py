@@ -179,6 +179,10 @@ def modelversion_promote(*, version: str, actor=None) -> ModelVersion:
             target.save(update_fields=["status", "promoted_at", "promoted_by"])
         except IntegrityError as exc:
             raise PromotionError("another promotion happened at the same time; try again") from exc
+        if settings.SUPPORTLOOP_LABELING_FILL_ON_PROMOTION:
+            from labeling.tasks import labeling_after_promotion_task
+
+            labeling_after_promotion_task.delay_on_commit(version=target.version)
     return target
 
 
