@@ -97,8 +97,9 @@ def _claim(run_id: int) -> TrainingRun | None:
             return None
         if run.status == Status.RUNNING and run.heartbeat_at and run.heartbeat_at > _stale_before():
             return None  # a redelivery while the first delivery is still at work
-        TrainingRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=_stale_before()).exclude(pk=run.pk).update(
-            status=Status.FAILED, error="worker lost: no heartbeat", finished_at=timezone.now())
+        lost = TrainingRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=_stale_before()).exclude(pk=run.pk)
+        leftovers = list(lost.values_list("artifact_prefix", flat=True))
+        lost.update(status=Status.FAILED, error="worker lost: no heartbeat", finished_at=timezone.now())
         if run.attempts >= MAX_ATTEMPTS:
             run.status, run.finished_at = Status.FAILED, timezone.now()
             run.error = f"gave up after {run.attempts} attempts"
@@ -112,7 +113,8 @@ def _claim(run_id: int) -> TrainingRun | None:
                     stage="snapshot", epoch=0, loss=None, error="")
         except IntegrityError as exc:
             raise TrainingBusy("another training run is running") from exc
-    artifacts_remove(prefix=run.artifact_prefix)  # left by an earlier, killed attempt
+    for prefix in [run.artifact_prefix, *leftovers]:  # left by killed attempts
+        artifacts_remove(prefix=prefix)
     run.refresh_from_db()
     trainingrun_push(run=run)
     return run

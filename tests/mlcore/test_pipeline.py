@@ -174,3 +174,14 @@ def test_snapshot_is_content_addressed_with_a_fixed_held_out_set_and_replay(db, 
     assert len(second.of("replay")) == 3 and second.stats["replay"] == 3
     path = snapshot_store(second)
     assert snapshot_store(second) == path and snapshot_load(path).rows == second.rows
+
+
+def test_a_redelivered_run_is_left_alone_while_alive_and_given_up_after_two_attempts(db):
+    alive = TrainingRun.objects.create(trigger="manual", status="running", attempts=1, heartbeat_at=timezone.now())
+    assert trainingrun_execute(run_id=alive.pk).status == "running"
+    TrainingRun.objects.filter(pk=alive.pk).update(attempts=2, heartbeat_at=timezone.now() - timedelta(hours=1))
+    run = trainingrun_execute(run_id=alive.pk)
+    assert run.status == "failed" and "gave up after 2 attempts" in run.error
+    done = TrainingRun.objects.create(trigger="manual", status="succeeded")
+    assert trainingrun_execute(run_id=done.pk).status == "succeeded"
+    assert trainingrun_execute(run_id=done.pk + 100) is None
