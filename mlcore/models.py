@@ -89,6 +89,7 @@ class TrainingRun(models.Model):
     snapshot_stats = models.JSONField(default=dict, blank=True)
     artifact_prefix = models.CharField(max_length=255, blank=True)
     metrics = models.JSONField(default=dict, blank=True)  # candidate and active side by side
+    timings = models.JSONField(default=dict, blank=True)  # seconds from the start to each stage
     decision = models.CharField(max_length=255, blank=True)
     error = models.TextField(blank=True)
     model_version = models.OneToOneField(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,

@@ -59,7 +59,11 @@ def trainingrun_request(*, trigger: str, reason: str = "", actor=None) -> tuple[
 
 
 def _update(run: TrainingRun, **fields) -> None:
-    fields.setdefault("heartbeat_at", timezone.now())
+    now = timezone.now()
+    fields.setdefault("heartbeat_at", now)
+    mark = "end" if "finished_at" in fields else fields.get("stage")
+    if mark and mark != run.stage and run.started_at:
+        fields["timings"] = {**run.timings, mark: round((now - run.started_at).total_seconds(), 2)}
     for name, value in fields.items():
         setattr(run, name, value)
     TrainingRun.objects.filter(pk=run.pk).update(**fields)

@@ -32,6 +32,9 @@ def test_a_run_registers_a_candidate_with_side_by_side_metrics_and_a_snapshot(ac
     run = trainingrun_execute(run_id=run.pk)
     assert run.status in ("succeeded", "rejected"), run.error
     assert run.stage == "done" and run.epoch == run.epochs > 0 and run.loss is not None
+    assert list(run.timings) == ["embed", "train", "evaluate", "export", "validate", "register", "end"]
+    assert list(run.timings.values()) == sorted(run.timings.values())
+    print("timings", run.timings, run.snapshot_stats)
     mv = run.model_version
     assert mv is not None and mv.snapshot_id == run.snapshot_id
     assert set(_artifacts(mv.artifact_prefix)) == {"model.onnx", "manifest.json"}
