@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from labeling.models import Annotation, LabelingItem
 from labeling.realtime import queue_changed_push
-from labeling.services.review import item_labels_complete
+from labeling.services.review import item_labels_complete, item_skipped
 from supportdesk.selectors import category_choices
 
 CANDIDATES_PER_TRY = 25
@@ -112,6 +112,7 @@ def annotation_skip(*, annotation_id: int, annotator) -> None:
         if not done:
             raise LabelingConflict("this reservation expired or was already answered")
         LabelingItem.objects.filter(pk=annotation.item_id, slots_taken__gt=0).update(slots_taken=F("slots_taken") - 1)
+        item_skipped(item_id=annotation.item_id)
         queue_changed_push()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -64,6 +65,18 @@ def item_labels_complete(*, item_id: int) -> None:
         _apply(item=item, decision=decision, majority=item.required_labels > batch.annotators_per_item)
     elif not batch.items.filter(status=LabelingItem.Status.LABELING).exists():
         labelingbatch_evaluate(batch_id=batch.pk)
+
+
+def item_skipped(*, item_id: int) -> None:
+    """An item that SKIPS_TO_REVIEW annotators skipped goes to a reviewer, so that it never holds its batch up."""
+    skips = Annotation.objects.filter(item_id=item_id, skipped=True).count()
+    if skips < settings.SUPPORTLOOP_LABELING_SKIPS_TO_REVIEW:
+        return
+    if LabelingItem.objects.filter(pk=item_id, status=LabelingItem.Status.LABELING).update(
+            status=LabelingItem.Status.REVIEW):
+        batch_id = LabelingItem.objects.values_list("batch_id", flat=True).get(pk=item_id)
+        if not LabelingItem.objects.filter(batch_id=batch_id, status=LabelingItem.Status.LABELING).exists():
+            labelingbatch_evaluate(batch_id=batch_id)
 
 
 def labelingbatch_evaluate(*, batch_id: int) -> LabelingBatch:

@@ -159,3 +159,23 @@ def test_two_annotators_racing_for_the_last_slot():
         assert item.annotations.count() == 2
         Annotation.objects.filter(item=item).update(label="delivery", submitted_at=timezone.now())
         LabelingItem.objects.filter(pk=item.pk).update(status="gold")
+
+
+def test_an_item_everyone_skips_goes_to_review_and_does_not_hold_its_batch(annie, arthur, cora):
+    batch = LabelingBatchFactory()
+    hard = LabelingItemFactory(batch=batch, position=0)
+    easy = LabelingItemFactory(batch=batch, position=1)
+    for person in (annie, arthur):
+        while (a := annotation_take(annotator=person)) is not None:
+            if a.item == hard:
+                annotation_skip(annotation_id=a.pk, annotator=person)
+            else:
+                annotation_submit(annotation_id=a.pk, annotator=person, label="delivery")
+    batch.refresh_from_db()
+    assert batch.evaluated_at is None  # the hard item still waits
+    c = annotation_take(annotator=cora)
+    annotation_skip(annotation_id=c.pk, annotator=cora)  # the third skip
+    hard.refresh_from_db()
+    batch.refresh_from_db()
+    assert hard.status == "review" and batch.evaluated_at is not None
+    assert LabelingItem.objects.get(pk=easy.pk).status == "gold"
