@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from channels.layers import get_channel_layer
+from channels_redis.core import RedisChannelLayer
+from django.conf import settings
 from django.core.files.storage import storages
 
 from mlcore.models import ModelVersion, TrainingRun
@@ -37,7 +38,8 @@ class Listener(threading.Thread):
         asyncio.run(self._main())
 
     async def _main(self) -> None:
-        layer = get_channel_layer()
+        # A layer of its own: the shared one keeps receive state per event loop, and this loop ends.
+        layer = RedisChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
         channel = await layer.new_channel()
         await layer.group_add(TRAINING_GROUP, channel)
         self.ready.set()
@@ -47,6 +49,7 @@ class Listener(threading.Thread):
             except TimeoutError:
                 continue
         await layer.group_discard(TRAINING_GROUP, channel)
+        await layer.close_pools()
 
 
 def _wait(run: TrainingRun, until, *, timeout: float = 180) -> TrainingRun:
