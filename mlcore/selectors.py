@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 
-from mlcore.models import ModelVersion, TrainingExample
+from mlcore.models import ModelVersion, Rollout, TrainingExample
 
 
 def modelversion_active() -> ModelVersion | None:
@@ -43,3 +43,7 @@ def snapshot_id_compute(*, category_rows: list[tuple[str, str, float]], sentimen
     for text, sent in sentiment_rows:
         digest.update(f"s\x1f{text}\x1f{sent}\x1e".encode())
     return digest.hexdigest()[:32]
+
+
+def rollout_running() -> Rollout | None:
+    return Rollout.objects.filter(status=Rollout.Status.RUNNING).select_related("candidate", "baseline").first()
