@@ -21,6 +21,9 @@ def rollout_start(*, version: str, mode: str, actor=None) -> Rollout:
     """Start a shadow or canary rollout of a candidate; one rollout runs at a time."""
     if mode not in Rollout.Mode.values:
         raise PromotionError(f"mode must be one of {', '.join(Rollout.Mode.values)}")
+    unlocked = ModelVersion.objects.filter(version=version).first()
+    if unlocked is not None and unlocked.status not in (ModelVersion.Status.ACTIVE, ModelVersion.Status.REJECTED):
+        bundle_integrity_check(mv=unlocked)  # outside the transaction, as in modelversion_promote
     with transaction.atomic():
         candidate = ModelVersion.objects.select_for_update().filter(version=version).first()
         if candidate is None:
@@ -33,7 +36,6 @@ def rollout_start(*, version: str, mode: str, actor=None) -> Rollout:
         active = modelversion_active()
         if active is None:
             raise PromotionError("no active version to compare with; promote instead")
-        bundle_integrity_check(mv=candidate)
         fraction = min(settings.SUPPORTLOOP_CANARY_STAGES) if mode == Rollout.Mode.CANARY else 0.0
         rollout = Rollout.objects.create(
             candidate=candidate, baseline=active, mode=mode, fraction=fraction, stage_started_at=timezone.now(),

@@ -161,6 +161,10 @@ def modelversion_train(*, note: str = "", activate_if_none: bool = True, seed: i
 
 
 def modelversion_promote(*, version: str, actor=None) -> ModelVersion:
+    unlocked = ModelVersion.objects.filter(version=version).first()
+    if unlocked is not None and unlocked.status not in (ModelVersion.Status.ACTIVE, ModelVersion.Status.REJECTED):
+        # Hashed before the transaction: on SQLite its write lock would stall every inquiry meanwhile.
+        bundle_integrity_check(mv=unlocked)
     with transaction.atomic():
         target = ModelVersion.objects.select_for_update().filter(version=version).first()
         if target is None:
@@ -169,7 +173,8 @@ def modelversion_promote(*, version: str, actor=None) -> ModelVersion:
             raise PromotionError(f"{version} was rejected and cannot be promoted")
         if target.status == ModelVersion.Status.ACTIVE:
             return target
-        bundle_integrity_check(mv=target)
+        if unlocked is None or target.sha256 != unlocked.sha256 or target.artifact_prefix != unlocked.artifact_prefix:
+            bundle_integrity_check(mv=target)
         ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).update(status=ModelVersion.Status.RETIRED)
         target.status = ModelVersion.Status.ACTIVE
         target.promoted_at = timezone.now()

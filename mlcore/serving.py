@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -129,7 +130,8 @@ def serving_refresh() -> Routing | None:
                 routing = Routing(active=routing.active)
             if current is None or current.active != routing.active:
                 _state["swaps"] += 1
-                logger.info("model %s now serves (was %s)", routing.active, current.active if current else None)
+                logger.info("model %s now serves in process %d (was %s)", routing.active, os.getpid(),
+                            current.active if current else None)
             _loaded.move_to_end(routing.active)
             _state["routing"] = routing
             _evict(keep={routing.active, routing.candidate})
