@@ -8,8 +8,10 @@ server as `make run` starts it (uvicorn, --workers processes on one port). Two r
 without swaps, then one with `manage.py promote v2`, `promote v3`, `rollback` (back to v2) and `promote v4` at
 15 %, 35 %, 55 % and 75 % of the run. Each client is a thread on its own keep-alive connection recording start,
 end, status and X-Model-Version of every request. Checks: no failed request, every inquiry stored, every answer's
-version was active at some instant of its request (allowing --window seconds for the processes to notice), the
-web processes' memory after the swaps. Table to stderr, one JSON line to stdout.
+version was active at some instant of its request (commit times printed by the commands; a retired version may
+answer for --window seconds more), every web process switched within --window seconds of each commit (its
+"now serves" log line), and the web processes' memory across the swaps. `--database postgres` runs on a private
+PostgreSQL cluster. Table to stderr, one JSON line to stdout.
 """
 
 from __future__ import annotations

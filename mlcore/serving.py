@@ -148,12 +148,11 @@ def _evict(*, keep: set[str]) -> None:
             del _loaded[version]
 
 
-def _current() -> Routing:
-    routing = _state["routing"]
+def _snapshot() -> tuple[Routing, Predictor, Predictor | None]:
+    """The routing and its predictors, read together (a swap between two reads could evict one)."""
     check = settings.SUPPORTLOOP_MODEL_CHECK_SECONDS
-    if routing is None or check <= 0:
-        routing = serving_refresh()  # the first request of a process (or tests) waits for the load
-        if routing is None:
+    if _state["routing"] is None or check <= 0:
+        if serving_refresh() is None:  # the first request of a process (or tests) waits for the load
             raise ModelUnavailable("no active model version could be loaded")
     else:
         from mlcore.swap import swapper_ensure
@@ -161,21 +160,20 @@ def _current() -> Routing:
         swapper = swapper_ensure()
         if time.monotonic() - _state["checked_at"] >= check:
             swapper.kick()
-    return routing
+    with _lock:
+        routing = _state["routing"]
+        if routing is None:
+            raise ModelUnavailable("no active model version")
+        return routing, _loaded[routing.active], _loaded.get(routing.candidate) if routing.candidate else None
 
 
 def predictor_active() -> Predictor:
-    routing = _current()
-    with _lock:
-        return _loaded[routing.active]
+    return _snapshot()[1]
 
 
 def predictor_route(*, key: str) -> tuple[Predictor, Predictor | None]:
     """(the predictor that answers this key, a shadow predictor whose answer is only logged, or None)."""
-    routing = _current()
-    with _lock:
-        active = _loaded[routing.active]
-        candidate = _loaded.get(routing.candidate) if routing.candidate else None
+    routing, active, candidate = _snapshot()
     if candidate is None:
         return active, None
     if routing.mode == "shadow":
