@@ -103,3 +103,17 @@ def _arms(*, canary_escalated: int, active_escalated: int, n: int = 5) -> None:
         for i in range(n):
             Inquiry.objects.create(text=f"{version} {i}", model_version=version, status="escalated",
                                    escalation_reasons=["low_confidence"] if i < escalated else [])
+
+
+def test_admin_actions_start_a_canary_and_halt_it(active_model, trained_version, admin_user, client):
+    v2 = version_register(trained_version=trained_version, version="v2")
+    client.force_login(admin_user)
+    r = client.post("/admin/mlcore/modelversion/", {"action": "start_canary", "_selected_action": [v2.pk]},
+                    follow=True)
+    assert r.status_code == 200 and Rollout.objects.get().status == "running"
+    rollout = Rollout.objects.get()
+    r = client.post("/admin/mlcore/rollout/", {"action": "halt", "_selected_action": [rollout.pk]}, follow=True)
+    rollout.refresh_from_db()
+    assert rollout.status == "halted" and "admin" in rollout.reason
+    r = client.post("/admin/mlcore/modelversion/", {"action": "promote", "_selected_action": [v2.pk]}, follow=True)
+    assert ModelVersion.objects.get(version="v2").status == "active"
