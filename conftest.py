@@ -29,6 +29,7 @@ os.environ["DJANGO_DEBUG"] = "false"
 os.environ["SUPPORTLOOP_MODEL_CHECK_SECONDS"] = "0"
 os.environ["SUPPORTLOOP_POLICY_CACHE_SECONDS"] = "0"
 os.environ["SUPPORTLOOP_RATE_CAPACITY"] = "0"  # off; the rate-limit tests turn it on
+os.environ["SUPPORTLOOP_LABELING_FILL_ON_PROMOTION"] = "false"  # a test turns it on; no stray tasks
 if "DATABASE_URL" not in os.environ:
     os.environ["DATABASE_TEST_NAME"] = str(_var / "test.sqlite3")
 

@@ -80,7 +80,7 @@ def topics_cluster(
     reducer = umap.UMAP(n_components=5, n_neighbors=15, min_dist=0.0, metric="cosine", random_state=seed,
                         low_memory=True)
     reduced = reducer.fit_transform(embeddings)
-    labels = HDBSCAN(min_cluster_size=min_size, min_samples=min(10, min_size)).fit_predict(reduced)
+    labels = HDBSCAN(min_cluster_size=min_size, min_samples=min(10, min_size), copy=True).fit_predict(reduced)
     coords = PCA(n_components=2, random_state=seed).fit_transform(reduced)  # the map: cheap, from the same fit
     keywords = class_tfidf_keywords(texts=texts, labels=labels)
     topics = []

@@ -187,6 +187,10 @@ def modelversion_promote(*, version: str, actor=None) -> ModelVersion:
             status=Rollout.Status.COMPLETED, fraction=1.0, finished_at=timezone.now(),
             reason=f"promoted{f' by {actor}' if actor else ''}")
         model_change_announce_on_commit(version=version, event="promote")
+        if settings.SUPPORTLOOP_LABELING_FILL_ON_PROMOTION:
+            from labeling.tasks import labeling_after_promotion_task
+
+            labeling_after_promotion_task.delay_on_commit(version=target.version)
     return target
 
 

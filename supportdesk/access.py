@@ -11,14 +11,16 @@ from rest_framework.permissions import BasePermission
 from supportdesk.roles import AGENT, user_has_role
 
 
-def role_required(role: str):
+def role_required(*roles: str):
+    """The user must hold one of the roles (superusers hold them all)."""
+
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not user_has_role(request.user, role):
-                raise PermissionDenied(f"this page is for the {role} role")
+            if not any(user_has_role(request.user, role) for role in roles):
+                raise PermissionDenied(f"this page is for the {' or '.join(roles)} role")
             return view(request, *args, **kwargs)
 
         return wrapped

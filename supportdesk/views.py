@@ -4,7 +4,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from supportdesk.forms import FollowUpForm, InquiryForm
 from supportdesk.ratelimit import submission_allowed
-from supportdesk.roles import ADMIN, AGENT, user_has_role
+from supportdesk.roles import ADMIN, AGENT, ANNOTATOR, REVIEWER, user_has_role
 from supportdesk.rules import REASON_TEXT
 from supportdesk.selectors import inquiry_get_by_token
 from supportdesk.services import FOLLOW_UP, NO_ANSWER, inquiry_submit, ticket_follow_up
@@ -90,4 +90,8 @@ def home_view(request):
         return redirect("agent:console")
     if user_has_role(request.user, ADMIN):
         return redirect("admin:index")
+    if user_has_role(request.user, REVIEWER):
+        return redirect("labeling:review")
+    if user_has_role(request.user, ANNOTATOR):
+        return redirect("labeling:annotate")
     return redirect("supportdesk:inquiry-new")

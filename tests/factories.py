@@ -38,3 +38,25 @@ class FAQEntryFactory(factory.django.DjangoModelFactory):
     category = "delivery"
     question = factory.Faker("sentence")
     answer = factory.Faker("paragraph")
+
+
+class LabelingBatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "labeling.LabelingBatch"
+
+    trigger = "manual"
+    strategy = "msal_margin"
+    annotators_per_item = 2
+    model_version = "v1"
+
+
+class LabelingItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "labeling.LabelingItem"
+
+    batch = factory.SubFactory(LabelingBatchFactory)
+    position = factory.Sequence(lambda n: n)
+    text = factory.Faker("sentence")
+    required_labels = factory.LazyAttribute(lambda item: item.batch.annotators_per_item)
+    model_category = "delivery"
+    model_probabilities = factory.LazyFunction(lambda: {"delivery": 0.55, "refund": 0.45})

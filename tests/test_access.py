@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from tests.factories import InquiryFactory, UserFactory
 
 PUBLIC, AGENT, ADMIN, STAFF = "public", "agent", "admin", "staff"
+ANNOTATOR, REVIEWER, LABELING, OVERSIGHT = "annotator", "reviewer", "annotator|reviewer", "reviewer|admin"
 ACCESS = {
     "supportdesk:inquiry-new": PUBLIC,
     "supportdesk:ticket": PUBLIC,  # the unguessable token is the credential (tested in test_views)
@@ -32,12 +33,17 @@ ACCESS = {
                                       "category", "resolve", "reassign")},
     **{f"supportdesk-api:agent-{n}": AGENT for n in ("queue", "ticket", "claim", "unclaim", "reply", "category",
                                                       "resolve", "reassign")},
+    **{f"labeling:{n}": ANNOTATOR for n in ("annotate", "take", "label", "skip", "undo")},
+    "labeling:counts": LABELING,
+    **{f"labeling:{n}": REVIEWER for n in ("review", "review-item", "review-decide")},
+    **{f"labeling:{n}": OVERSIGHT for n in ("stats", "fill", "gold-csv", "gold-jsonl")},
 }
 POST_ONLY = {"dashboards:clusters-run", "supportdesk:ticket-follow-up", "feedback:signal", "feedback:submit",
              "supportdesk-api:inquiry-create",
              "logout",
              *(f"agent:{n}" for n in ("claim", "unclaim", "reply", "category", "resolve", "reassign")),
-             *(f"supportdesk-api:agent-{n}" for n in ("claim", "unclaim", "reply", "category", "resolve", "reassign"))}
+             *(f"supportdesk-api:agent-{n}" for n in ("claim", "unclaim", "reply", "category", "resolve", "reassign")),
+             *(f"labeling:{n}" for n in ("take", "label", "skip", "undo", "review-decide", "fill"))}
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}
 
 
@@ -74,7 +80,7 @@ def test_every_route_has_an_access_rule():
     assert not set(ACCESS) - {n for n, _ in ROUTES}, "ACCESS names a route that no longer exists"
 
 
-ROLES = ["anonymous", "customer", "annotator", "agent", "admin"]
+ROLES = ["anonymous", "customer", "annotator", "reviewer", "agent", "admin"]
 
 
 @pytest.fixture
@@ -108,6 +114,9 @@ def test_route_access(as_role, active_model, role, name, pattern):
         assert denied is (role not in ("agent", "admin")), (url, r.status_code)
     elif kind == ADMIN:
         assert denied is (role != "admin"), (url, r.status_code)
+    elif kind in (ANNOTATOR, REVIEWER, LABELING, OVERSIGHT):
+        allowed = {*kind.split("|"), "admin"}
+        assert denied is (role not in allowed), (url, r.status_code)
     else:
         # Only staff get past the admin's login; inside, some actions are switched off (403) on purpose.
         assert login_redirect is (role != "admin"), (url, r.status_code)

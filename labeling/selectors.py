@@ -1,0 +1,143 @@
+"""Reads for the labeling pages, statistics and exports. Nothing here shows an annotator another's label."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import F
+
+from labeling import agreement
+from labeling.models import Annotation, LabelingBatch, LabelingItem
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    waiting: int  # items still needing labels
+    available: int  # of those, ones this annotator may take now
+    done_by_me: int
+    review: int
+
+
+def queue_counts(*, annotator=None) -> QueueCounts:
+    open_items = LabelingItem.objects.filter(status=LabelingItem.Status.LABELING)
+    available = done = 0
+    if annotator is not None:
+        available = (open_items.filter(slots_taken__lt=F("required_labels"))
+                     .exclude(annotations__annotator=annotator).count())
+        done = Annotation.objects.filter(annotator=annotator).exclude(label="").count()
+    return QueueCounts(waiting=open_items.count(), available=available, done_by_me=done,
+                       review=LabelingItem.objects.filter(status=LabelingItem.Status.REVIEW).count())
+
+
+def review_queue(*, limit: int = 200) -> list[LabelingItem]:
+    return list(LabelingItem.objects.filter(status=LabelingItem.Status.REVIEW).select_related("batch")
+                .order_by("batch_id", "position")[:limit])
+
+
+def review_item_get(*, item_id: int) -> LabelingItem | None:
+    """An item a reviewer may see with its labels: only once it left labeling (in review, or gold)."""
+    return (LabelingItem.objects.filter(pk=item_id, status__in=[LabelingItem.Status.REVIEW, LabelingItem.Status.GOLD])
+            .select_related("batch").first())
+
+
+def review_item_context(*, item: LabelingItem) -> dict:
+    annotations = list(item.annotations.exclude(label="").select_related("annotator").order_by("submitted_at"))
+    return {
+        "item": item,
+        "annotations": annotations,
+        "decisions": list(item.decisions.select_related("reviewer")),
+        "probabilities": sorted(item.model_probabilities.items(), key=lambda kv: -kv[1])[:5],
+    }
+
+
+def review_next_id(*, after_id: int | None = None) -> int | None:
+    qs = LabelingItem.objects.filter(status=LabelingItem.Status.REVIEW).order_by("batch_id", "position")
+    if after_id is not None:
+        qs = qs.exclude(pk=after_id)
+    return qs.values_list("pk", flat=True).first()
+
+
+@dataclass
+class AnnotatorStats:
+    username: str
+    items_done: int
+    median_seconds: float | None
+    accuracy_vs_gold: float | None
+    gold_compared: int
+    peers: list[tuple[str, float | None, int]] = field(default_factory=list)  # (peer, κ or None, overlap)
+
+
+def annotator_stats() -> list[AnnotatorStats]:
+    """Per annotator: items done, median time per item, Cohen's κ with each peer, accuracy against gold."""
+    rows = (Annotation.objects.exclude(label="")
+            .values_list("annotator_id", "item_id", "label", "seconds_spent", "item__gold_label"))
+    by_item: dict[int, dict[int, str]] = defaultdict(dict)
+    seconds: dict[int, list[float]] = defaultdict(list)
+    right: dict[int, list[bool]] = defaultdict(list)
+    for annotator_id, item_id, label, spent, gold in rows:
+        by_item[item_id][annotator_id] = label
+        if spent is not None:
+            seconds[annotator_id].append(spent)
+        if gold:
+            right[annotator_id].append(label == gold)
+    pairs = agreement.pairwise_kappas(by_item)
+    names = dict(get_user_model().objects.filter(pk__in={a for labels in by_item.values() for a in labels})
+                 .values_list("pk", "username"))
+    result = []
+    for pk, name in sorted(names.items(), key=lambda kv: kv[1]):
+        peers = []
+        for (a, b), value in pairs.items():
+            if pk in (a, b):
+                peers.append((names[b if a == pk else a], value["kappa"], value["n"]))
+        done = sum(1 for labels in by_item.values() if pk in labels)
+        result.append(AnnotatorStats(
+            username=name, items_done=done,
+            median_seconds=statistics.median(seconds[pk]) if seconds[pk] else None,
+            accuracy_vs_gold=sum(right[pk]) / len(right[pk]) if right[pk] else None,
+            gold_compared=len(right[pk]), peers=sorted(peers),
+        ))
+    return result
+
+
+def batches_recent(*, limit: int = 20) -> list[dict]:
+    batches = LabelingBatch.objects.order_by("-id")[:limit]
+    out = []
+    for b in batches:
+        counts = defaultdict(int)
+        for status in b.items.values_list("status", flat=True):
+            counts[status] += 1
+        out.append({"batch": b, "counts": dict(counts), "total": sum(counts.values())})
+    return out
+
+
+GOLD_FIELDS = ["item_id", "text", "label", "gold_source", "gold_at", "batch_id", "annotator_labels",
+               "model_version", "model_category"]
+
+
+def gold_rows():
+    """Gold labels for export, oldest first: one dict per item."""
+    items = (LabelingItem.objects.filter(status=LabelingItem.Status.GOLD).select_related("batch")
+             .prefetch_related("annotations").order_by("gold_at", "id"))
+    for item in items.iterator(chunk_size=500):
+        yield {
+            "item_id": item.pk, "text": item.text, "label": item.gold_label, "gold_source": item.gold_source,
+            "gold_at": item.gold_at.isoformat() if item.gold_at else "", "batch_id": item.batch_id,
+            "annotator_labels": [a.label for a in item.annotations.all() if a.label],
+            "model_version": item.batch.model_version, "model_category": item.model_category,
+        }
+
+
+def training_labels() -> list[tuple[str, str, str]]:
+    """The human labels the retraining learns from: (text, category, source) for gold labels and agent
+    corrections (SPEC §6.2); a gold label wins over an agent's label for the same text."""
+    from supportdesk.models import Inquiry
+
+    out: dict[str, tuple[str, str, str]] = {}
+    for text, category in Inquiry.objects.exclude(confirmed_category="").values_list("text", "confirmed_category"):
+        out[text.strip().lower()] = (text, category, "agent")
+    for text, label in LabelingItem.objects.filter(status=LabelingItem.Status.GOLD).values_list("text", "gold_label"):
+        out[text.strip().lower()] = (text, label, "gold")
+    return sorted(out.values())

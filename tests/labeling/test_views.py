@@ -1,0 +1,154 @@
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from labeling.models import Annotation, LabelingItem
+from labeling.services import annotation_submit, annotation_take
+from tests.factories import LabelingBatchFactory, LabelingItemFactory
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def item_section(html: str) -> str:
+    section = re.search(r'<section class="card labeling".*?</section>', html, re.S).group(0)
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", section)
+
+
+def test_annotator_flow_take_label_next(client, annie):
+    batch = LabelingBatchFactory()
+    first = LabelingItemFactory(batch=batch, position=0, text="First inquiry")
+    LabelingItemFactory(batch=batch, position=1, text="Second inquiry")
+    client.force_login(annie)
+    page = client.get(reverse("labeling:annotate"))
+    assert page.status_code == 200 and b"Next item" in page.content
+    assert client.post(reverse("labeling:take")).status_code == 302
+    page = client.get(reverse("labeling:annotate"))
+    assert b"First inquiry" in page.content and b'data-key="1"' in page.content and b'data-key="s"' in page.content
+    a = Annotation.objects.get(annotator=annie)
+    r = client.post(reverse("labeling:label", args=[a.pk]), {"label": "delivery"})
+    assert r.status_code == 302
+    assert Annotation.objects.get(pk=a.pk).label == "delivery"
+    page = client.get(reverse("labeling:annotate"))
+    assert b"Second inquiry" in page.content  # moved straight on
+    assert first.pk != Annotation.objects.filter(annotator=annie, label="").get().item_id
+    r = client.post(reverse("labeling:undo"))
+    assert r.status_code == 302
+    assert b"First inquiry" in client.get(reverse("labeling:annotate")).content
+
+
+def test_bad_label_and_stale_reservation_are_4xx(client, annie):
+    LabelingItemFactory()
+    client.force_login(annie)
+    client.post(reverse("labeling:take"))
+    a = Annotation.objects.get(annotator=annie)
+    assert client.post(reverse("labeling:label", args=[a.pk]), {"label": "nope"}).status_code == 400
+    assert client.post(reverse("labeling:label", args=[a.pk]), {}).status_code == 400
+    assert client.post(reverse("labeling:label", args=[a.pk + 999]), {"label": "delivery"}).status_code == 409
+    assert client.post(reverse("labeling:skip", args=[a.pk])).status_code == 302
+    assert client.post(reverse("labeling:skip", args=[a.pk])).status_code == 409
+    assert client.post(reverse("labeling:undo")).status_code == 409
+
+
+def test_annotators_are_blind_to_each_other(client, annie, arthur):
+    """The page an annotator sees for an item is the same whether or not someone else labeled it."""
+    LabelingItemFactory(text="Where is my parcel?")
+    a = annotation_take(annotator=annie)
+    client.force_login(annie)
+    before = item_section(client.get(reverse("labeling:annotate")).content.decode())
+    b = annotation_take(annotator=arthur)
+    assert b.item_id == a.item_id
+    annotation_submit(annotation_id=b.pk, annotator=arthur, label="invoice")
+    after_page = client.get(reverse("labeling:annotate")).content.decode()
+    assert item_section(after_page) == before
+    assert "arthur" not in after_page
+    counts = client.get(reverse("labeling:counts")).content.decode()
+    assert "arthur" not in counts and "invoice" not in counts
+
+
+def test_reviewer_cannot_see_labels_before_adjudication(client, annie, rita):
+    item = LabelingItemFactory()
+    a = annotation_take(annotator=annie)
+    annotation_submit(annotation_id=a.pk, annotator=annie, label="invoice")
+    client.force_login(rita)
+    assert client.get(reverse("labeling:review-item", args=[item.pk])).status_code == 404
+    assert b"invoice" not in client.get(reverse("labeling:review")).content
+
+
+def test_review_page_shows_everything_and_decides(client, annie, arthur, rita):
+    item = LabelingItemFactory(text=XSS)
+    for person, label in ((annie, "delivery"), (arthur, "refund")):
+        a = annotation_take(annotator=person)
+        annotation_submit(annotation_id=a.pk, annotator=person, label=label)
+    item.refresh_from_db()
+    assert item.status == "review"  # one item, one disagreement: not enough data, the middle band
+    client.force_login(rita)
+    page = client.get(reverse("labeling:review-item", args=[item.pk])).content.decode()
+    assert "annie" in page and "arthur" in page and "delivery 0.55" in page
+    assert XSS not in page and "&lt;script&gt;" in page
+    listing = client.get(reverse("labeling:review")).content.decode()
+    assert XSS not in listing and f"#{item.pk}" in listing
+    r = client.post(reverse("labeling:review-decide", args=[item.pk]), {"label": "refund", "note": "<b>n</b>"})
+    assert r.status_code == 302
+    item.refresh_from_db()
+    assert (item.status, item.gold_label) == ("gold", "refund")
+    page = client.get(reverse("labeling:review-item", args=[item.pk])).content.decode()
+    assert "&lt;b&gt;n&lt;/b&gt;" in page and "rita" in page
+    assert client.post(reverse("labeling:review-decide", args=[item.pk]), {"label": ""}).status_code == 400
+    assert client.post(reverse("labeling:review-decide", args=[item.pk]), {"label": "x"}).status_code == 400
+
+
+def test_annotate_page_escapes_text(client, annie):
+    LabelingItemFactory(text=XSS)
+    client.force_login(annie)
+    client.post(reverse("labeling:take"))
+    page = client.get(reverse("labeling:annotate")).content.decode()
+    assert XSS not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+
+
+def test_stats_and_exports(client, annie, arthur, rita):
+    item = LabelingItemFactory(text='=HYPERLINK("http://evil")')
+    for person in (annie, arthur):
+        a = annotation_take(annotator=person)
+        annotation_submit(annotation_id=a.pk, annotator=person, label="delivery")
+    assert LabelingItem.objects.get(pk=item.pk).status == "gold"
+    client.force_login(rita)
+    stats = client.get(reverse("labeling:stats")).content.decode()
+    assert "annie" in stats and "not enough data" in stats and "nan" not in stats.lower()
+    csv_text = b"".join(client.get(reverse("labeling:gold-csv")).streaming_content).decode()
+    assert csv_text.splitlines()[0].startswith("item_id,text,label")
+    assert "'=HYPERLINK" in csv_text and "delivery|delivery" in csv_text
+    lines = b"".join(client.get(reverse("labeling:gold-jsonl")).streaming_content).decode().splitlines()
+    row = json.loads(lines[0])
+    assert row["label"] == "delivery" and row["text"] == '=HYPERLINK("http://evil")'
+
+
+@pytest.mark.django_db
+def test_fill_button_queues_the_task(client, rita, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    from labeling.tasks import labeling_queue_fill_task
+
+    client.force_login(rita)
+    with mock.patch.object(labeling_queue_fill_task, "delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            r = client.post(reverse("labeling:fill"))
+    assert r.status_code == 302
+    delay.assert_called_once_with(trigger="manual", requested_by_id=rita.pk)
+
+
+def test_forms_need_csrf(annie):
+    from django.test import Client
+
+    LabelingItemFactory()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(annie)
+    assert client.post(reverse("labeling:take")).status_code == 403
+
+
+def test_home_sends_annotators_and_reviewers_to_their_pages(client, annie, rita):
+    client.force_login(annie)
+    assert client.get(reverse("home"))["Location"] == reverse("labeling:annotate")
+    client.force_login(rita)
+    assert client.get(reverse("home"))["Location"] == reverse("labeling:review")
