@@ -46,7 +46,7 @@ REFUSED_RETRY_SECONDS = 60.0
 _lock = threading.Lock()  # guards _loaded and _state; never held while loading
 _load_lock = threading.Lock()  # one load at a time per process
 _loaded: OrderedDict[str, Predictor] = OrderedDict()  # least recently active first
-_refused: dict[str, tuple[float, str]] = {}  # version -> (monotonic time, reason)
+_refused: dict[str, tuple[float, str, tuple[str, str]]] = {}  # version -> (when, reason, (prefix, sha))
 _state: dict = {"routing": None, "checked_at": 0.0, "swaps": 0}
 
 
@@ -93,7 +93,9 @@ def _load(mv) -> Predictor | None:
     from mlcore.swap import MODEL_REFUSED
 
     refused = _refused.get(mv.version)
-    if refused and time.monotonic() - refused[0] < REFUSED_RETRY_SECONDS:
+    # A row re-registered under the same name with other files is a new candidate: try it at once.
+    if refused and refused[2] == (mv.artifact_prefix, mv.sha256) and \
+            time.monotonic() - refused[0] < REFUSED_RETRY_SECONDS:
         return None
     try:
         predictor = Predictor(directory=bundle_local_dir(mv=mv), threads=settings.SUPPORTLOOP_ONNX_THREADS,
@@ -103,7 +105,7 @@ def _load(mv) -> Predictor | None:
         predictor_verify(predictor)
     except (BundleError, OSError, ValueError) as exc:
         reason = str(exc) or type(exc).__name__
-        _refused[mv.version] = (time.monotonic(), reason)
+        _refused[mv.version] = (time.monotonic(), reason, (mv.artifact_prefix, mv.sha256))
         MODEL_REFUSED.labels(mv.version).inc()
         logger.error("model %s refused, keeping the loaded version: %s", mv.version, reason)
         return None
@@ -189,7 +191,7 @@ def serving_status() -> dict:
         routing = _state["routing"]
         return {"active": routing.active if routing else None, "candidate": routing.candidate if routing else "",
                 "mode": routing.mode if routing else "", "loaded": list(_loaded), "swaps": _state["swaps"],
-                "refused": {v: reason for v, (_, reason) in _refused.items()}}
+                "refused": {v: reason for v, (_, reason, _) in _refused.items()}}
 
 
 def serving_reset() -> None:
