@@ -103,8 +103,8 @@ def _load(mv) -> Predictor | None:
         if mv.sha256 and predictor.manifest.sha256 != mv.sha256:
             raise BundleError("bundle sha256 differs from the registered version's")
         predictor_verify(predictor)
-    except (BundleError, OSError, ValueError) as exc:
-        reason = str(exc) or type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - ONNX Runtime raises its own types; no candidate may take us down
+        reason = str(exc)[:500] or type(exc).__name__
         _refused[mv.version] = (time.monotonic(), reason, (mv.artifact_prefix, mv.sha256))
         MODEL_REFUSED.labels(mv.version).inc()
         logger.error("model %s refused, keeping the loaded version: %s", mv.version, reason)
