@@ -218,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "labeling-maintain": {"task": "labeling.queue_maintain", "schedule": 60.0},
 }
+CELERY_BEAT_SCHEDULE["mlcore-rollout-evaluate"] = {
+    "task": "mlcore.rollout_evaluate",
+    "schedule": env.float("SUPPORTLOOP_CANARY_EVALUATE_SECONDS", default=60.0),
+}
 CELERY_TASK_ROUTES = {"mlcore.tasks.modelversion_train_task": {"queue": "training"}}
 
 # Security. Production sets DJANGO_SECURE=true (see README): HTTPS-only cookies, HSTS, redirects.
@@ -255,7 +259,17 @@ LOGGING = {
 # SupportLoop
 SUPPORTLOOP_CACHE_DIR = env.str("SUPPORTLOOP_CACHE_DIR", default=str(VAR_DIR / "cache"))
 SUPPORTLOOP_ONNX_THREADS = env.int("SUPPORTLOOP_ONNX_THREADS", default=1)
+# Web processes re-read the model routing on a Redis message (PUSH) and, as a fallback, every CHECK seconds
+# in a background thread; 0 checks inline on every call (tests).
 SUPPORTLOOP_MODEL_CHECK_SECONDS = env.float("SUPPORTLOOP_MODEL_CHECK_SECONDS", default=2.0)
+SUPPORTLOOP_MODEL_PUSH = env.bool("SUPPORTLOOP_MODEL_PUSH", default=True)
+# Canary (SPEC 6.5): stages, samples per stage before a decision, tolerated worsening.
+SUPPORTLOOP_CANARY_STAGES = [float(x) for x in env.list("SUPPORTLOOP_CANARY_STAGES", default=["0.01", "0.05", "0.25",
+                                                                                            "0.5", "1.0"])]
+SUPPORTLOOP_CANARY_MIN_SAMPLES = env.int("SUPPORTLOOP_CANARY_MIN_SAMPLES", default=50)
+SUPPORTLOOP_CANARY_MIN_STAGE_SECONDS = env.float("SUPPORTLOOP_CANARY_MIN_STAGE_SECONDS", default=600.0)
+SUPPORTLOOP_CANARY_ESCALATION_TOLERANCE = env.float("SUPPORTLOOP_CANARY_ESCALATION_TOLERANCE", default=0.02)
+SUPPORTLOOP_CANARY_FEEDBACK_TOLERANCE = env.float("SUPPORTLOOP_CANARY_FEEDBACK_TOLERANCE", default=0.05)
 SUPPORTLOOP_POLICY_CACHE_SECONDS = env.float("SUPPORTLOOP_POLICY_CACHE_SECONDS", default=2.0)
 SUPPORTLOOP_RATE_CAPACITY = env.int("SUPPORTLOOP_RATE_CAPACITY", default=20)
 SUPPORTLOOP_RATE_REFILL_PER_SECOND = env.float("SUPPORTLOOP_RATE_REFILL_PER_SECOND", default=0.5)

@@ -141,3 +141,57 @@ class DriftReport(models.Model):
 
     def __str__(self) -> str:
         return f"drift {self.level} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Rollout(models.Model):
+    """A candidate tried on live traffic before (or instead of) a plain promotion (SPEC §6.5).
+
+    Shadow: the candidate scores every inquiry beside the active version, only logged. Canary: it
+    answers a stable fraction of inquiries, raised stage by stage and halted on worse metrics."""
+
+    class Mode(models.TextChoices):
+        SHADOW = "shadow", "Shadow"
+        CANARY = "canary", "Canary"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        HALTED = "halted", "Halted"
+        COMPLETED = "completed", "Completed"
+
+    candidate = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="rollouts")
+    baseline = models.ForeignKey(ModelVersion, null=True, on_delete=models.SET_NULL, related_name="+")
+    mode = models.CharField(max_length=8, choices=Mode.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    fraction = models.FloatField(default=0.0)
+    stage_started_at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+    history = models.JSONField(default=list, blank=True)  # one entry per decision
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="running"), name="rollout_one_running"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mode} {self.candidate.version} at {self.fraction:.0%} ({self.status})"
+
+
+class ShadowPrediction(models.Model):
+    """What a shadow candidate would have answered for one inquiry; never shown to anyone."""
+
+    inquiry = models.ForeignKey("supportdesk.Inquiry", on_delete=models.CASCADE, related_name="shadow_predictions")
+    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="predictions")
+    model_version = models.CharField(max_length=32)
+    category = models.CharField(max_length=64)
+    confidence = models.FloatField()
+    escalated = models.BooleanField()
+    agrees = models.BooleanField()  # same category as the answer given
+    latency_ms = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.model_version} on #{self.inquiry_id}: {self.category}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 
-from mlcore.models import ModelVersion, TrainingExample
+from mlcore.models import ModelVersion, Rollout, TrainingExample
 
 
 def modelversion_active() -> ModelVersion | None:
@@ -87,3 +87,7 @@ def driftreports_recent(*, limit: int = 50):
     from mlcore.models import DriftReport
 
     return list(DriftReport.objects.order_by("-created_at", "-id")[:limit])
+
+
+def rollout_running() -> Rollout | None:
+    return Rollout.objects.filter(status=Rollout.Status.RUNNING).select_related("candidate", "baseline").first()

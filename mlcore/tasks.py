@@ -40,3 +40,11 @@ def driftreport_compute_task() -> str:
     from mlcore.drift_services import driftreport_compute
 
     return driftreport_compute().level
+
+
+@shared_task(name="mlcore.rollout_evaluate")
+def rollout_evaluate_task() -> str:
+    from mlcore.rollout import rollout_evaluate
+
+    decision = rollout_evaluate()
+    return decision.action if decision else "none"
