@@ -10,7 +10,8 @@ from mlcore.charts import drift_charts
 from mlcore.models import TrainingRun
 from mlcore.pipeline import trainingrun_request
 from mlcore.progress import trainingrun_payload
-from mlcore.services import PromotionError, modelversion_promote, modelversion_reject
+from mlcore.rollout import rollout_halt, rollout_start
+from mlcore.services import PromotionError, modelversion_promote, modelversion_reject, modelversion_rollback
 from supportdesk.access import role_required
 from supportdesk.roles import ADMIN
 
@@ -21,7 +22,7 @@ def models_view(request):
     report = selectors.driftreport_latest()
     response = render(request, "mlcore/models.html", {
         "versions": selectors.modelversions_recent(), "runs": selectors.trainingruns_recent(),
-        "active": selectors.modelversion_active(), "drift": report,
+        "active": selectors.modelversion_active(), "drift": report, "rollout": selectors.rollout_running(),
         "charts": drift_charts(report=report, history=selectors.driftreports_recent()),
     })
     response["Content-Security-Policy"] = DASHBOARD_CSP.replace("connect-src 'self'", "connect-src 'self' ws: wss:")
@@ -70,3 +71,39 @@ def run_view(request, pk: int):
     if run is None:
         raise Http404("no such training run")
     return JsonResponse({"run": trainingrun_payload(run)})
+
+
+@require_POST
+@role_required(ADMIN)
+def rollback_view(request):
+    try:
+        mv = modelversion_rollback(actor=request.user)
+    except PromotionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Rolled back: {mv.version} is active again.")
+    return redirect(reverse("models:index"))
+
+
+@require_POST
+@role_required(ADMIN)
+def rollout_start_view(request, version: str, mode: str):
+    try:
+        rollout = rollout_start(version=version, mode=mode, actor=request.user)
+    except PromotionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{rollout.get_mode_display()} rollout of {version} started.")
+    return redirect(reverse("models:index"))
+
+
+@require_POST
+@role_required(ADMIN)
+def rollout_halt_view(request):
+    try:
+        rollout = rollout_halt(reason="halted on the model page", actor=request.user)
+    except PromotionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Rollout of {rollout.candidate.version} halted.")
+    return redirect(reverse("models:index"))

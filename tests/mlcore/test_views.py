@@ -91,3 +91,25 @@ async def test_training_socket_is_for_admins_and_carries_progress():
     msg = await comm.receive_json_from(timeout=5)
     assert msg["run"]["id"] == run.pk and msg["run"]["stage"] == "train" and msg["run"]["epoch"] == 50
     await comm.disconnect()
+
+
+def test_rollback_and_rollouts_from_the_model_page(client, admin_user, active_model, trained_version):
+    from mlcore.models import Rollout
+
+    ModelVersion.objects.create(**{**trained_version, "version": "v2", "status": "candidate"})
+    client.force_login(admin_user)
+    assert client.post(reverse("models:rollback")).status_code == 302
+    assert "no earlier version" in client.get(reverse("models:index")).content.decode()
+    client.post(reverse("models:rollout-start", args=["v2", "canary"]))
+    rollout = Rollout.objects.get(status="running")
+    assert rollout.mode == "canary" and rollout.candidate.version == "v2"
+    html = client.get(reverse("models:index")).content.decode()
+    assert "Canary rollout of <strong>v2</strong>" in html and "Halt the rollout" in html
+    client.post(reverse("models:rollout-start", args=["v2", "sideways"]))
+    assert Rollout.objects.count() == 1
+    client.post(reverse("models:rollout-halt"))
+    assert Rollout.objects.get().status == "halted"
+    client.post(reverse("models:promote", args=["v2"]))
+    assert ModelVersion.objects.get(status="active").version == "v2"
+    client.post(reverse("models:rollback"))
+    assert ModelVersion.objects.get(status="active").version == active_model.version
