@@ -28,6 +28,19 @@ class DatabaseCollector:
         if active is not None:
             model.add_metric([active.version], 1)
         yield model
+        from mlcore.selectors import driftreport_latest, trainingrun_counts_by_status
+
+        runs = GaugeMetricFamily("supportloop_training_runs", "Training runs by status", labels=["status"])
+        for status, count in trainingrun_counts_by_status().items():
+            runs.add_metric([status], count)
+        yield runs
+        drift = GaugeMetricFamily("supportloop_drift_psi", "Latest drift PSI against the training data",
+                                  labels=["on"])
+        report = driftreport_latest()
+        if report is not None and report.psi_confidence is not None:
+            drift.add_metric(["confidence"], report.psi_confidence)
+            drift.add_metric(["class"], report.psi_class or 0.0)
+        yield drift
 
 
 def metrics_view(request):

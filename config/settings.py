@@ -215,7 +215,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.clusterruns_nightly",
         "schedule": crontab(hour=env.int("SUPPORTLOOP_CLUSTERS_HOUR", default=3), minute=0),
     },
+    "mlcore-trainingruns-recover": {"task": "mlcore.trainingruns_recover", "schedule": 120.0},
+    "mlcore-retrain-check": {"task": "mlcore.retrain_check", "schedule": 300.0},
+    "mlcore-drift-compute": {
+        "task": "mlcore.driftreport_compute", "schedule": 60.0 * env.int("SUPPORTLOOP_DRIFT_EVERY_MINUTES", default=60),
+    },
     "labeling-maintain": {"task": "labeling.queue_maintain", "schedule": 60.0},
+}
+CELERY_BEAT_SCHEDULE["mlcore-rollout-evaluate"] = {
+    "task": "mlcore.rollout_evaluate",
+    "schedule": env.float("SUPPORTLOOP_CANARY_EVALUATE_SECONDS", default=60.0),
 }
 CELERY_TASK_ROUTES = {"mlcore.tasks.modelversion_train_task": {"queue": "training"}}
 
@@ -258,7 +267,18 @@ SUPPORTLOOP_ONNX_THREADS = env.int("SUPPORTLOOP_ONNX_THREADS", default=1)
 # 1 measured best for the inquiry path (bench/serve.py: full/classify 0.50 against 0.46 with 2); more
 # keep a slow view (a dashboard, a CSV export) from holding up the other sync views of its process.
 SUPPORTLOOP_WEB_SYNC_THREADS = env.int("SUPPORTLOOP_WEB_SYNC_THREADS", default=1)
+
+# Web processes re-read the model routing on a Redis message (PUSH) and, as a fallback, every CHECK seconds
+# in a background thread; 0 checks inline on every call (tests).
 SUPPORTLOOP_MODEL_CHECK_SECONDS = env.float("SUPPORTLOOP_MODEL_CHECK_SECONDS", default=2.0)
+SUPPORTLOOP_MODEL_PUSH = env.bool("SUPPORTLOOP_MODEL_PUSH", default=True)
+# Canary (SPEC 6.5): stages, samples per stage before a decision, tolerated worsening.
+SUPPORTLOOP_CANARY_STAGES = [float(x) for x in env.list("SUPPORTLOOP_CANARY_STAGES", default=["0.01", "0.05", "0.25",
+                                                                                            "0.5", "1.0"])]
+SUPPORTLOOP_CANARY_MIN_SAMPLES = env.int("SUPPORTLOOP_CANARY_MIN_SAMPLES", default=50)
+SUPPORTLOOP_CANARY_MIN_STAGE_SECONDS = env.float("SUPPORTLOOP_CANARY_MIN_STAGE_SECONDS", default=600.0)
+SUPPORTLOOP_CANARY_ESCALATION_TOLERANCE = env.float("SUPPORTLOOP_CANARY_ESCALATION_TOLERANCE", default=0.02)
+SUPPORTLOOP_CANARY_FEEDBACK_TOLERANCE = env.float("SUPPORTLOOP_CANARY_FEEDBACK_TOLERANCE", default=0.05)
 SUPPORTLOOP_POLICY_CACHE_SECONDS = env.float("SUPPORTLOOP_POLICY_CACHE_SECONDS", default=2.0)
 SUPPORTLOOP_RATE_CAPACITY = env.int("SUPPORTLOOP_RATE_CAPACITY", default=20)
 SUPPORTLOOP_RATE_REFILL_PER_SECOND = env.float("SUPPORTLOOP_RATE_REFILL_PER_SECOND", default=0.5)
@@ -266,6 +286,22 @@ SUPPORTLOOP_TRUSTED_PROXY_COUNT = env.int("SUPPORTLOOP_TRUSTED_PROXY_COUNT", def
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 SUPPORTLOOP_INSCOPE_ESCALATION_TARGET = env.float("SUPPORTLOOP_INSCOPE_ESCALATION_TARGET", default=0.07)
 
+# Continuous learning (SPEC §6.2-6.4, 6.6)
+SUPPORTLOOP_EVAL_FRACTION = env.float("SUPPORTLOOP_EVAL_FRACTION", default=0.15)  # held-out gold, by text hash
+SUPPORTLOOP_FEEDBACK_WINDOW_DAYS = env.int("SUPPORTLOOP_FEEDBACK_WINDOW_DAYS", default=90)
+SUPPORTLOOP_FEEDBACK_MIN_SCORE = env.float("SUPPORTLOOP_FEEDBACK_MIN_SCORE", default=0.5)  # below: labeling pool
+SUPPORTLOOP_FEEDBACK_LAMBDA = env.float("SUPPORTLOOP_FEEDBACK_LAMBDA", default=0.5)  # λ of L_feedback
+SUPPORTLOOP_REPLAY_SIZE = env.int("SUPPORTLOOP_REPLAY_SIZE", default=500)
+SUPPORTLOOP_AUTO_PROMOTE = env.bool("SUPPORTLOOP_AUTO_PROMOTE", default=True)
+SUPPORTLOOP_PROMOTE_MARGIN = env.float("SUPPORTLOOP_PROMOTE_MARGIN", default=0.01)  # macro-F1 on held-out gold
+SUPPORTLOOP_TRAINING_STALE_SECONDS = env.int("SUPPORTLOOP_TRAINING_STALE_SECONDS", default=300)
+SUPPORTLOOP_RETRAIN_GOLD_LABELS = env.int("SUPPORTLOOP_RETRAIN_GOLD_LABELS", default=200)
+SUPPORTLOOP_RETRAIN_EVERY_HOURS = env.float("SUPPORTLOOP_RETRAIN_EVERY_HOURS", default=168.0)  # 0: off
+SUPPORTLOOP_CORRECTIONS_MIN = env.int("SUPPORTLOOP_CORRECTIONS_MIN", default=30)
+SUPPORTLOOP_CORRECTIONS_ACCURACY_MIN = env.float("SUPPORTLOOP_CORRECTIONS_ACCURACY_MIN", default=0.85)
+SUPPORTLOOP_CORRECTIONS_DROP_MAX = env.float("SUPPORTLOOP_CORRECTIONS_DROP_MAX", default=0.05)
+SUPPORTLOOP_DRIFT_WINDOW_HOURS = env.int("SUPPORTLOOP_DRIFT_WINDOW_HOURS", default=168)
+SUPPORTLOOP_DRIFT_MIN_SAMPLES = env.int("SUPPORTLOOP_DRIFT_MIN_SAMPLES", default=50)
 # Labeling (SPEC §5)
 SUPPORTLOOP_LABELING_ANNOTATORS = env.int("SUPPORTLOOP_LABELING_ANNOTATORS", default=2)
 SUPPORTLOOP_LABELING_BATCH_SIZE = env.int("SUPPORTLOOP_LABELING_BATCH_SIZE", default=50)

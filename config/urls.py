@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("feedback.urls")),
     path("agent/", include("supportdesk.agent_urls")),
     path("dashboards/", include("feedback.dashboard_urls")),
+    path("models/", include("mlcore.urls")),
     path("labeling/", include("labeling.urls")),
     path("api/", include("supportdesk.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

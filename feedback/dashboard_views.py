@@ -50,8 +50,10 @@ def dashboard_view(request):
     form = FilterForm(request.GET or None)
     f = form.to_filter()
     by_day = feedback_by_day(f=f)
+    from mlcore.selectors import driftreport_latest
+
     response = render(request, "feedback/dashboard.html", {
-        "form": form, "filter": f, "nps": nps_overall(f=f, by_day=by_day),
+        "form": form, "filter": f, "nps": nps_overall(f=f, by_day=by_day), "drift": driftreport_latest(),
         "charts": dashboard_charts(f=f, by_day=by_day),
     })
     response["Content-Security-Policy"] = DASHBOARD_CSP

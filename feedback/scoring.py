@@ -69,3 +69,15 @@ def nps_summary_from_counts(*, promoters: int, passives: int, detractors: int, z
     low, high = max(-1.0, score - half), min(1.0, score + half)
     return NPSSummary(round(score * 100, 2), n, promoters, passives, detractors, round(low * 100, 2),
                       round(high * 100, 2), n < MIN_NPS_ANSWERS)
+
+
+def ticket_feedback_score(*, explicit: float | None, implicit: float | None, helpful: bool | None) -> float | None:
+    """One score f in [0, 1] per ticket for training weights (SPEC §6.2): an explicit "not helpful"
+    is 0, an explicit score outranks the implicit one (the best of the ticket's page views);
+    None when the customer left no signal at all."""
+    if helpful is False:
+        return 0.0
+    value = explicit if explicit is not None else implicit
+    if value is None:
+        return None
+    return min(max(float(value), 0.0), 1.0)

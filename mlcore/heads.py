@@ -6,6 +6,7 @@ Pure functions over arrays (no Django), so they are tested and benchmarked alone
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,6 +15,9 @@ SENTIMENT_LABELS = ("negative", "neutral", "positive")
 # Scale of the out-of-scope logit per unit of cosine similarity (measured on CLINC150).
 OOS_KAPPA = 80.0
 OOS_QUANTILE = 0.2
+PROGRESS_EVERY = 25
+
+Progress = Callable[[int, int, float], None]
 
 
 @dataclass
@@ -59,8 +63,11 @@ def linear_fit(
     epochs: int = 1000,
     lr: float = 0.01,
     seed: int = 0,
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial logistic regression with torch (full batch Adam), weighted per sample."""
+    """Multinomial logistic regression with torch (full batch Adam), weighted per sample.
+
+    `progress(epoch, epochs, loss)` is called every PROGRESS_EVERY epochs and at the end."""
     import os
 
     import torch
@@ -75,12 +82,14 @@ def linear_fit(
     W = torch.nn.Parameter(torch.randn(n_classes, X.shape[1], generator=gen) * 0.01)
     b = torch.nn.Parameter(torch.zeros(n_classes))
     opt = torch.optim.Adam([W, b], lr=lr)
-    for _ in range(epochs):
+    for epoch in range(1, epochs + 1):
         opt.zero_grad()
         loss = (torch.nn.functional.cross_entropy(Xt @ W.T + b, yt, reduction="none") * w).mean()
         loss = loss + weight_decay * (W**2).sum()
         loss.backward()
         opt.step()
+        if progress is not None and (epoch % PROGRESS_EVERY == 0 or epoch == epochs):
+            progress(epoch, epochs, float(loss.detach()))
     return W.detach().numpy().astype(np.float32), b.detach().numpy().astype(np.float32)
 
 
@@ -130,6 +139,13 @@ def centroids_compute(*, X: np.ndarray, y: np.ndarray, n_classes: int) -> np.nda
     return (cents / np.maximum(norms, 1e-9)).astype(np.float32)
 
 
+def _phase(progress: Progress | None, index: int, phases: int) -> Progress | None:
+    """Report the fits of heads_fit as one run of epochs: phase k covers epochs k·E+1 .. (k+1)·E."""
+    if progress is None:
+        return None
+    return lambda epoch, epochs, loss: progress(index * epochs + epoch, phases * epochs, loss)
+
+
 @dataclass
 class FitResult:
     heads: Heads
@@ -149,6 +165,7 @@ def heads_fit(
     inscope_escalation_target: float = 0.07,
     holdout: float = 0.15,
     seed: int = 0,
+    progress: Progress | None = None,
 ) -> FitResult:
     """Fit the category head (calibrated, with an out-of-scope class) and the sentiment head.
 
@@ -163,12 +180,14 @@ def heads_fit(
     stratify = y if counts.min() >= 2 else None
     fit_idx, cal_idx = train_test_split(idx, test_size=holdout, random_state=seed, stratify=stratify)
     sw = None if sample_weight is None else sample_weight[fit_idx]
-    W, b = linear_fit(X=X[fit_idx], y=y[fit_idx], n_classes=n_classes, sample_weight=sw, seed=seed)
+    W, b = linear_fit(X=X[fit_idx], y=y[fit_idx], n_classes=n_classes, sample_weight=sw, seed=seed,
+                      progress=_phase(progress, 0, 3))
     cal_logits = X[cal_idx] @ W.T + b
     T = temperature_fit(logits=cal_logits, y=y[cal_idx])
     cents = centroids_compute(X=X[fit_idx], y=y[fit_idx], n_classes=n_classes)
     tau = float(np.quantile((X[cal_idx] @ cents.T).max(axis=1), OOS_QUANTILE))
-    sent_W, sent_b = linear_fit(X=sentiment_X, y=sentiment_y, n_classes=3, weight_decay=1e-4, seed=seed)
+    sent_W, sent_b = linear_fit(X=sentiment_X, y=sentiment_y, n_classes=3, weight_decay=1e-4, seed=seed,
+                                progress=_phase(progress, 1, 3))
     held = Heads(
         labels=list(labels), weight=W / T, bias=b / T, centroids=cents, oos_kappa=OOS_KAPPA, oos_tau=tau,
         sentiment_weight=sent_W, sentiment_bias=sent_b, temperature=T,
@@ -181,7 +200,8 @@ def heads_fit(
                              margin_threshold=margin_threshold)
     metrics.update({"temperature": T, "oos_tau": tau, "n_train": len(y), "n_holdout": len(cal_idx)})
 
-    W, b = linear_fit(X=X, y=y, n_classes=n_classes, sample_weight=sample_weight, seed=seed)
+    W, b = linear_fit(X=X, y=y, n_classes=n_classes, sample_weight=sample_weight, seed=seed,
+                      progress=_phase(progress, 2, 3))
     final = Heads(
         labels=list(labels), weight=W / T, bias=b / T, centroids=centroids_compute(X=X, y=y, n_classes=n_classes),
         oos_kappa=OOS_KAPPA, oos_tau=tau, sentiment_weight=sent_W, sentiment_bias=sent_b, temperature=T,

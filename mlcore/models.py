@@ -56,3 +56,142 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} ({self.status})"
+
+
+class TrainingRun(models.Model):
+    """One pass of the training pipeline, from snapshot to candidate; shown live on the model page."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        REJECTED = "rejected", "Rejected"
+        SKIPPED = "skipped", "Skipped (snapshot already trained)"
+        FAILED = "failed", "Failed"
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "Admin button"
+        GOLD_LABELS = "gold_labels", "New gold labels"
+        DRIFT = "drift", "Critical drift"
+        ACCURACY = "accuracy", "Accuracy on agent corrections"
+        SCHEDULE = "schedule", "Schedule"
+
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    reason = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    stage = models.CharField(max_length=16, blank=True)
+    epoch = models.PositiveIntegerField(default=0)
+    epochs = models.PositiveIntegerField(default=0)
+    loss = models.FloatField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    snapshot_id = models.CharField(max_length=64, blank=True)
+    snapshot_path = models.CharField(max_length=255, blank=True)
+    snapshot_stats = models.JSONField(default=dict, blank=True)
+    artifact_prefix = models.CharField(max_length=255, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)  # candidate and active side by side
+    timings = models.JSONField(default=dict, blank=True)  # seconds from the start to each stage
+    decision = models.CharField(max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    model_version = models.OneToOneField(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
+                                         related_name="training_run")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One snapshot never yields two versions: a failed run frees its snapshot for a retry.
+            models.UniqueConstraint(
+                fields=["snapshot_id"], condition=~Q(snapshot_id="") & ~Q(status__in=["failed", "skipped"]),
+                name="trainingrun_one_per_snapshot",
+            ),
+            models.UniqueConstraint(fields=["status"], condition=Q(status="running"), name="trainingrun_one_running"),
+        ]
+
+    def __str__(self) -> str:
+        return f"run #{self.pk} ({self.status})"
+
+
+class DriftReport(models.Model):
+    """PSI/KS between a model version's training reference and recent traffic (SPEC §6.6)."""
+
+    class Level(models.TextChoices):
+        OK = "ok", "OK"
+        WARNING = "warning", "Warning"
+        CRITICAL = "critical", "Critical"
+        INSUFFICIENT = "insufficient", "Too little traffic"
+
+    model_version = models.ForeignKey(ModelVersion, null=True, on_delete=models.SET_NULL, related_name="drift_reports")
+    level = models.CharField(max_length=16, choices=Level.choices, db_index=True)
+    psi_class = models.FloatField(null=True, blank=True)
+    psi_confidence = models.FloatField(null=True, blank=True)
+    ks_statistic = models.FloatField(null=True, blank=True)
+    ks_pvalue = models.FloatField(null=True, blank=True)
+    n_reference = models.PositiveIntegerField(default=0)
+    n_recent = models.PositiveIntegerField(default=0)
+    window_hours = models.PositiveIntegerField(default=0)
+    details = models.JSONField(default=dict, blank=True)  # both distributions, for the charts
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"drift {self.level} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Rollout(models.Model):
+    """A candidate tried on live traffic before (or instead of) a plain promotion (SPEC §6.5).
+
+    Shadow: the candidate scores every inquiry beside the active version, only logged. Canary: it
+    answers a stable fraction of inquiries, raised stage by stage and halted on worse metrics."""
+
+    class Mode(models.TextChoices):
+        SHADOW = "shadow", "Shadow"
+        CANARY = "canary", "Canary"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        HALTED = "halted", "Halted"
+        COMPLETED = "completed", "Completed"
+
+    candidate = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="rollouts")
+    baseline = models.ForeignKey(ModelVersion, null=True, on_delete=models.SET_NULL, related_name="+")
+    mode = models.CharField(max_length=8, choices=Mode.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    fraction = models.FloatField(default=0.0)
+    stage_started_at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+    history = models.JSONField(default=list, blank=True)  # one entry per decision
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="running"), name="rollout_one_running"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mode} {self.candidate.version} at {self.fraction:.0%} ({self.status})"
+
+
+class ShadowPrediction(models.Model):
+    """What a shadow candidate would have answered for one inquiry; never shown to anyone."""
+
+    inquiry = models.ForeignKey("supportdesk.Inquiry", on_delete=models.CASCADE, related_name="shadow_predictions")
+    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="predictions")
+    model_version = models.CharField(max_length=32)
+    category = models.CharField(max_length=64)
+    confidence = models.FloatField()
+    escalated = models.BooleanField()
+    agrees = models.BooleanField()  # same category as the answer given
+    latency_ms = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.model_version} on #{self.inquiry_id}: {self.category}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 
-from mlcore.models import ModelVersion, TrainingExample
+from mlcore.models import ModelVersion, Rollout, TrainingExample
 
 
 def modelversion_active() -> ModelVersion | None:
@@ -15,20 +15,25 @@ def modelversion_get(*, version: str) -> ModelVersion | None:
 
 def trainingexample_category_set() -> list[tuple[str, str, float]]:
     """(text, category, weight) for every text with a category; a more trusted source overrides."""
+    return [(text, cat, w) for text, cat, w, _ in trainingexample_category_rows()]
+
+
+def trainingexample_category_rows() -> list[tuple[str, str, float, str]]:
+    """(text, category, weight, source), one row per text, the most trusted source winning."""
     rank = {
         TrainingExample.Source.STARTER: 0,
         TrainingExample.Source.IMPORT: 1,
         TrainingExample.Source.AGENT: 2,
         TrainingExample.Source.GOLD: 3,
     }
-    best: dict[str, tuple[int, str, str, float]] = {}
+    best: dict[str, tuple[int, str, str, float, str]] = {}
     rows = TrainingExample.objects.exclude(category="").order_by("created_at", "id")
     for text, category, source, weight in rows.values_list("text", "category", "source", "weight").iterator():
         key = text.strip().lower()
         r = rank.get(source, 0)
         if key not in best or r >= best[key][0]:
-            best[key] = (r, text, category, weight)
-    return sorted((text, cat, w) for _, text, cat, w in best.values())
+            best[key] = (r, text, category, weight, source)
+    return sorted((text, cat, w, src) for _, text, cat, w, src in best.values())
 
 
 def trainingexample_sentiment_set() -> list[tuple[str, str]]:
@@ -43,3 +48,46 @@ def snapshot_id_compute(*, category_rows: list[tuple[str, str, float]], sentimen
     for text, sent in sentiment_rows:
         digest.update(f"s\x1f{text}\x1f{sent}\x1e".encode())
     return digest.hexdigest()[:32]
+
+
+def modelversions_recent(*, limit: int = 30):
+    from mlcore.models import ModelVersion
+
+    return list(ModelVersion.objects.select_related("training_run").order_by("-created_at", "-id")[:limit])
+
+
+def trainingruns_recent(*, limit: int = 30):
+    from mlcore.models import TrainingRun
+
+    return list(TrainingRun.objects.select_related("model_version", "requested_by")[:limit])
+
+
+def trainingrun_get(*, run_id: int):
+    from mlcore.models import TrainingRun
+
+    return TrainingRun.objects.select_related("model_version").filter(pk=run_id).first()
+
+
+def trainingrun_counts_by_status() -> dict[str, int]:
+    from django.db.models import Count
+
+    from mlcore.models import TrainingRun
+
+    counts = dict(TrainingRun.objects.order_by().values_list("status").annotate(n=Count("id")))
+    return {status: counts.get(status, 0) for status in TrainingRun.Status.values}
+
+
+def driftreport_latest():
+    from mlcore.models import DriftReport
+
+    return DriftReport.objects.select_related("model_version").first()
+
+
+def driftreports_recent(*, limit: int = 50):
+    from mlcore.models import DriftReport
+
+    return list(DriftReport.objects.order_by("-created_at", "-id")[:limit])
+
+
+def rollout_running() -> Rollout | None:
+    return Rollout.objects.filter(status=Rollout.Status.RUNNING).select_related("candidate", "baseline").first()

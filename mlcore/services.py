@@ -15,8 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mlcore import encoder, heads
-from mlcore.bundle import MANIFEST_FILE, MODEL_FILE, bundle_write
-from mlcore.models import ModelVersion, TrainingExample
+from mlcore.bundle import MANIFEST_FILE, MODEL_FILE, bundle_write, file_sha256
+from mlcore.drift import drift_reference
+from mlcore.models import ModelVersion, Rollout, TrainingExample
 from mlcore.selectors import (
     modelversion_active,
     snapshot_id_compute,
@@ -24,6 +25,7 @@ from mlcore.selectors import (
     trainingexample_sentiment_set,
 )
 from mlcore.starter import starter_inquiries, starter_sentiment
+from mlcore.swap import model_change_announce_on_commit
 from mlcore.validate import bundle_validate_subprocess
 
 logger = logging.getLogger(__name__)
@@ -128,6 +130,8 @@ def modelversion_train(*, note: str = "", activate_if_none: bool = True, seed: i
         X=X, y=y, labels=labels, sentiment_X=sX, sentiment_y=sy, sample_weight=w, seed=seed,
         inscope_escalation_target=settings.SUPPORTLOOP_INSCOPE_ESCALATION_TARGET,
     )
+    fit.metrics["reference"] = drift_reference(labels=labels, probabilities=fit.heads.probabilities(X),
+                                               sentiment=fit.heads.sentiment(X), seed=seed)
     rng = np.random.default_rng(seed)
     golden_idx = rng.choice(len(texts), size=min(32, len(texts)), replace=False)
     golden_texts = [texts[i] for i in golden_idx]
@@ -160,6 +164,10 @@ def modelversion_train(*, note: str = "", activate_if_none: bool = True, seed: i
 
 
 def modelversion_promote(*, version: str, actor=None) -> ModelVersion:
+    unlocked = ModelVersion.objects.filter(version=version).first()
+    if unlocked is not None and unlocked.status not in (ModelVersion.Status.ACTIVE, ModelVersion.Status.REJECTED):
+        # Hashed before the transaction: on SQLite its write lock would stall every inquiry meanwhile.
+        bundle_integrity_check(mv=unlocked)
     with transaction.atomic():
         target = ModelVersion.objects.select_for_update().filter(version=version).first()
         if target is None:
@@ -168,6 +176,8 @@ def modelversion_promote(*, version: str, actor=None) -> ModelVersion:
             raise PromotionError(f"{version} was rejected and cannot be promoted")
         if target.status == ModelVersion.Status.ACTIVE:
             return target
+        if unlocked is None or target.sha256 != unlocked.sha256 or target.artifact_prefix != unlocked.artifact_prefix:
+            bundle_integrity_check(mv=target)
         ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).update(status=ModelVersion.Status.RETIRED)
         target.status = ModelVersion.Status.ACTIVE
         target.promoted_at = timezone.now()
@@ -176,11 +186,27 @@ def modelversion_promote(*, version: str, actor=None) -> ModelVersion:
             target.save(update_fields=["status", "promoted_at", "promoted_by"])
         except IntegrityError as exc:
             raise PromotionError("another promotion happened at the same time; try again") from exc
+        Rollout.objects.filter(candidate=target, status=Rollout.Status.RUNNING).update(
+            status=Rollout.Status.COMPLETED, fraction=1.0, finished_at=timezone.now(),
+            reason=f"promoted{f' by {actor}' if actor else ''}")
+        model_change_announce_on_commit(version=version, event="promote")
         if settings.SUPPORTLOOP_LABELING_FILL_ON_PROMOTION:
             from labeling.tasks import labeling_after_promotion_task
 
             labeling_after_promotion_task.delay_on_commit(version=target.version)
     return target
+
+
+def bundle_integrity_check(*, mv: ModelVersion) -> None:
+    """Refuse to promote a version whose stored files are missing or altered (PromotionError, with why)."""
+    try:
+        directory = bundle_local_dir(mv=mv)
+        actual = file_sha256(directory / MODEL_FILE)
+    except (OSError, ValueError) as exc:
+        raise PromotionError(f"{mv.version}: bundle unreadable: {exc}") from exc
+    if actual != mv.sha256:
+        raise PromotionError(f"{mv.version}: model file sha256 {actual[:12]} differs from the registered "
+                             f"{mv.sha256[:12]} (empty, truncated or replaced)")
 
 
 def modelversion_rollback(*, actor=None) -> ModelVersion:
@@ -212,3 +238,18 @@ def bundle_local_dir(*, mv: ModelVersion) -> Path:
             local.parent.mkdir(parents=True, exist_ok=True)
             tmp.rename(local)
         return local
+
+
+def modelversion_reject(*, version: str, reason: str, actor=None) -> ModelVersion:
+    """An admin's rejection of a candidate; the active version must be rolled back, not rejected."""
+    with transaction.atomic():
+        target = ModelVersion.objects.select_for_update().filter(version=version).first()
+        if target is None:
+            raise PromotionError(f"no model version {version!r}")
+        if target.status == ModelVersion.Status.ACTIVE:
+            raise PromotionError(f"{version} is active: promote or roll back to another version first")
+        who = getattr(actor, "username", "") or "admin"
+        target.status = ModelVersion.Status.REJECTED
+        target.note = f"rejected by {who}: {reason}".strip().rstrip(":")[:2000]
+        target.save(update_fields=["status", "note"])
+    return target

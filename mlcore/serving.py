@@ -1,63 +1,202 @@
-"""The per-process model registry: which bundle answers, loaded lazily and swapped in place.
+"""The per-process model registry: which bundle answers, loaded beside the old one and swapped in place.
 
-A request takes a reference to one Predictor and finishes on it, whatever changes meanwhile.
+A request takes a reference to one Predictor and finishes on it, whatever changes meanwhile. The
+routing (active version, and a shadow or canary candidate) is read from the database by one
+background thread per process, woken by a Redis message on every promotion (mlcore.swap) and, as a
+fallback, every SUPPORTLOOP_MODEL_CHECK_SECONDS. A new bundle is loaded and checked before the
+switch, so requests never wait for a load (except the very first one of a process) and a broken
+bundle is refused while the loaded version keeps serving. SUPPORTLOOP_MODEL_CHECK_SECONDS=0 checks
+inline on every call instead (tests: their data is only visible to the test's own connection).
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import threading
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
 
+import numpy as np
 from django.conf import settings
 
 from mlcore.runtime import BundleError, Predictor
+
+logger = logging.getLogger(__name__)
 
 
 class ModelUnavailable(Exception):
     pass
 
 
-_lock = threading.Lock()
-_loaded: dict[str, Predictor] = {}
-_state = {"version": None, "checked_at": 0.0}
+@dataclass(frozen=True)
+class Routing:
+    active: str
+    candidate: str = ""
+    mode: str = ""  # "shadow" or "canary" while a rollout runs
+    fraction: float = 0.0
+
+
 KEEP_LOADED = 2  # the active version and the one before it, so a rollback is instant
+VERIFY_TEXTS = 8
+REFUSED_RETRY_SECONDS = 60.0
+
+_lock = threading.Lock()  # guards _loaded and _state; never held while loading
+_load_lock = threading.Lock()  # one load at a time per process
+_loaded: OrderedDict[str, Predictor] = OrderedDict()  # least recently active first
+_refused: dict[str, tuple[float, str, tuple[str, str]]] = {}  # version -> (when, reason, (prefix, sha))
+_state: dict = {"routing": None, "checked_at": 0.0, "swaps": 0}
 
 
-def _active_row():
-    from mlcore.selectors import modelversion_active
+def canary_bucket(key: str) -> float:
+    """A stable number in [0, 1) per key: the same inquiry always lands on the same side."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2**64
 
-    return modelversion_active()
+
+def predictor_verify(predictor: Predictor) -> None:
+    """Run a few of the trainer's golden texts; BundleError unless shapes, finiteness and answers agree."""
+    golden = predictor.manifest.golden or {}
+    texts = list(golden.get("texts") or [])[:VERIFY_TEXTS]
+    if not texts:
+        raise BundleError("no golden texts to verify the bundle with")
+    probs, emb, sent = predictor.run(texts)
+    if sent.shape != (len(texts),):
+        raise BundleError(f"wrong sentiment shape {sent.shape}")
+    if not (np.isfinite(probs).all() and np.isfinite(emb).all() and np.isfinite(sent).all()):
+        raise BundleError("non-finite outputs")
+    expected = np.asarray(golden.get("probabilities") or [], dtype=np.float32)[: len(texts)]
+    if expected.shape != probs.shape or (probs.argmax(1) != expected.argmax(1)).any():
+        raise BundleError("answers differ from the trainer's on the golden texts")
+
+
+def _routing_read() -> tuple[Routing | None, dict[str, object]]:
+    """The routing the database asks for, and the ModelVersion rows it names."""
+    from mlcore.selectors import modelversion_active, rollout_running
+
+    active = modelversion_active()
+    if active is None:
+        return None, {}
+    rows: dict[str, object] = {active.version: active}
+    rollout = rollout_running()
+    if rollout is None or rollout.candidate_id == active.pk:
+        return Routing(active=active.version), rows
+    rows[rollout.candidate.version] = rollout.candidate
+    return Routing(active=active.version, candidate=rollout.candidate.version, mode=rollout.mode,
+                   fraction=rollout.fraction), rows
+
+
+def _load(mv) -> Predictor | None:
+    """Load and verify one version, or remember why not (retried after a while)."""
+    from mlcore.services import bundle_local_dir
+    from mlcore.swap import MODEL_REFUSED
+
+    refused = _refused.get(mv.version)
+    # A row re-registered under the same name with other files is a new candidate: try it at once.
+    if refused and refused[2] == (mv.artifact_prefix, mv.sha256) and \
+            time.monotonic() - refused[0] < REFUSED_RETRY_SECONDS:
+        return None
+    try:
+        predictor = Predictor(directory=bundle_local_dir(mv=mv), threads=settings.SUPPORTLOOP_ONNX_THREADS,
+                              version=mv.version)
+        if mv.sha256 and predictor.manifest.sha256 != mv.sha256:
+            raise BundleError("bundle sha256 differs from the registered version's")
+        predictor_verify(predictor)
+    except Exception as exc:  # noqa: BLE001 - ONNX Runtime raises its own types; no candidate may take us down
+        reason = str(exc)[:500] or type(exc).__name__
+        _refused[mv.version] = (time.monotonic(), reason, (mv.artifact_prefix, mv.sha256))
+        MODEL_REFUSED.labels(mv.version).inc()
+        logger.error("model %s refused, keeping the loaded version: %s", mv.version, reason)
+        return None
+    _refused.pop(mv.version, None)
+    return predictor
+
+
+def serving_refresh() -> Routing | None:
+    """Read the routing, load what is missing beside what serves, then switch in one step."""
+    with _load_lock:
+        routing, rows = _routing_read()
+        if routing is None:
+            with _lock:
+                _state.update(routing=None, checked_at=time.monotonic())
+            return None
+        fresh = {v: p for v in rows if v not in _loaded and (p := _load(rows[v])) is not None}
+        with _lock:
+            _loaded.update(fresh)
+            _state["checked_at"] = time.monotonic()
+            current = _state["routing"]
+            if routing.active not in _loaded:
+                return current  # refused: keep serving what works
+            if routing.candidate and routing.candidate not in _loaded:
+                routing = Routing(active=routing.active)
+            if current is None or current.active != routing.active:
+                _state["swaps"] += 1
+                logger.info("model %s now serves in process %d (was %s)", routing.active, os.getpid(),
+                            current.active if current else None)
+            _loaded.move_to_end(routing.active)
+            _state["routing"] = routing
+            _evict(keep={routing.active, routing.candidate})
+            return routing
+
+
+def _evict(*, keep: set[str]) -> None:
+    # Dropping our reference is enough: a request still holding an evicted Predictor finishes on it.
+    limit = KEEP_LOADED + sum(1 for v in keep if v and v in _loaded) - 1
+    for version in list(_loaded):
+        if len(_loaded) <= limit:
+            break
+        if version not in keep:
+            del _loaded[version]
+
+
+def _snapshot() -> tuple[Routing, Predictor, Predictor | None]:
+    """The routing and its predictors, read together (a swap between two reads could evict one)."""
+    check = settings.SUPPORTLOOP_MODEL_CHECK_SECONDS
+    if _state["routing"] is None or check <= 0:
+        if serving_refresh() is None:  # the first request of a process (or tests) waits for the load
+            raise ModelUnavailable("no active model version could be loaded")
+    else:
+        from mlcore.swap import swapper_ensure
+
+        swapper = swapper_ensure()
+        if time.monotonic() - _state["checked_at"] >= check:
+            swapper.kick()
+    with _lock:
+        routing = _state["routing"]
+        if routing is None:
+            raise ModelUnavailable("no active model version")
+        return routing, _loaded[routing.active], _loaded.get(routing.candidate) if routing.candidate else None
 
 
 def predictor_active() -> Predictor:
-    now = time.monotonic()
-    version = _state["version"]
-    if version in _loaded and now - _state["checked_at"] < settings.SUPPORTLOOP_MODEL_CHECK_SECONDS:
-        return _loaded[version]
-    with _lock:
-        mv = _active_row()
-        _state["checked_at"] = time.monotonic()
-        if mv is None:
-            raise ModelUnavailable("no active model version")
-        if mv.version not in _loaded:
-            from mlcore.services import bundle_local_dir
+    return _snapshot()[1]
 
-            try:
-                predictor = Predictor(directory=bundle_local_dir(mv=mv), threads=settings.SUPPORTLOOP_ONNX_THREADS,
-                                      version=mv.version)
-            except (BundleError, OSError) as exc:
-                if version in _loaded:
-                    return _loaded[version]  # keep serving what works
-                raise ModelUnavailable(str(exc)) from exc
-            _loaded[mv.version] = predictor
-            for old in [v for v in _loaded if v not in (mv.version, version)][: max(0, len(_loaded) - KEEP_LOADED)]:
-                del _loaded[old]
-        _state["version"] = mv.version
-        return _loaded[mv.version]
+
+def predictor_route(*, key: str) -> tuple[Predictor, Predictor | None]:
+    """(the predictor that answers this key, a shadow predictor whose answer is only logged, or None)."""
+    routing, active, candidate = _snapshot()
+    if candidate is None:
+        return active, None
+    if routing.mode == "shadow":
+        return active, candidate
+    if routing.mode == "canary" and canary_bucket(key) < routing.fraction:
+        return candidate, None
+    return active, None
+
+
+def serving_status() -> dict:
+    """What this process serves: for /health/ and the tests."""
+    with _lock:
+        routing = _state["routing"]
+        return {"active": routing.active if routing else None, "candidate": routing.candidate if routing else "",
+                "mode": routing.mode if routing else "", "loaded": list(_loaded), "swaps": _state["swaps"],
+                "refused": {v: reason for v, (_, reason, _) in _refused.items()}}
 
 
 def serving_reset() -> None:
     """Forget loaded predictors (tests, and after a database switch)."""
-    with _lock:
+    with _load_lock, _lock:
         _loaded.clear()
-        _state.update(version=None, checked_at=0.0)
+        _refused.clear()
+        _state.update(routing=None, checked_at=0.0, swaps=0)

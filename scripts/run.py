@@ -2,7 +2,8 @@
 
 Redis from REDIS_URL, or a private redis-server under var/redis; then migrate, collect static
 files, bootstrap (roles, demo accounts, starter data, first model), and start the ASGI web
-server (HTTP + websockets), a Celery worker (default and training queues) and Celery beat.
+server (HTTP + websockets), a Celery worker for the default queue, one for
+training (one run at a time) and Celery beat.
 """
 
 from __future__ import annotations
@@ -88,8 +89,11 @@ def main() -> int:
     worker_env = dict(env, SUPPORTLOOP_TORCH_THREADS="1")
     specs = [
         ("web", web_command(host=host, port=port, workers=workers), env),
-        ("worker", [PY, "-m", "celery", "-A", "config", "worker", "-Q", "celery,training", "--concurrency", "1",
+        ("worker", [PY, "-m", "celery", "-A", "config", "worker", "-Q", "celery", "--concurrency", "1",
                     "-n", "worker@%h", "--loglevel", "INFO"], worker_env),
+        # Training on its own worker: one run at a time, and a long run never holds up other jobs.
+        ("trainer", [PY, "-m", "celery", "-A", "config", "worker", "-Q", "training", "--concurrency", "1",
+                     "-n", "trainer@%h", "--loglevel", "INFO"], worker_env),
         ("beat", [PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
                   "--pidfile", str(VAR / "celerybeat.pid")], env),
     ]

@@ -6,3 +6,5 @@ INFERENCE_SECONDS = Histogram(
 )
 INQUIRIES = Counter("supportloop_inquiries_total", "Inquiries by outcome", ["outcome"])
 ESCALATIONS = Counter("supportloop_escalations_total", "Escalations by reason", ["reason"])
+SHADOW_PREDICTIONS = Counter("supportloop_shadow_predictions_total", "Shadow candidate answers (logged only)",
+                             ["model_version", "agrees"])

@@ -20,3 +20,15 @@ def test_metrics_token_is_enforced_when_set(client, settings):
     assert client.get("/metrics").status_code == 403
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token").status_code == 200
+
+
+def test_metrics_expose_training_runs_and_drift(client, active_model):
+    from mlcore.models import DriftReport, TrainingRun
+
+    TrainingRun.objects.create(trigger="manual", status="failed")
+    TrainingRun.objects.create(trigger="drift", status="queued")
+    DriftReport.objects.create(level="warning", model_version=active_model, psi_class=0.12, psi_confidence=0.03)
+    text = client.get("/metrics").content.decode()
+    assert 'supportloop_training_runs{status="failed"} 1.0' in text
+    assert 'supportloop_training_runs{status="running"} 0.0' in text
+    assert 'supportloop_drift_psi{on="class"} 0.12' in text

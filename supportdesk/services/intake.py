@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from mlcore import encoder
 from mlcore.runtime import BundleError
-from mlcore.serving import ModelUnavailable, predictor_active
+from mlcore.serving import ModelUnavailable, predictor_route
 from supportdesk import metrics, rules
 from supportdesk.models import Inquiry, TicketEvent, TicketMessage
 from supportdesk.realtime import ticket_changed_push
@@ -63,7 +63,8 @@ def inquiry_classify(*, inquiry: Inquiry) -> Inquiry:
     """Classify, apply the escalation rules and record the outcome in one short transaction."""
     fields = ["status", "escalation_reasons", "updated_at"]
     try:
-        predictor = predictor_active()
+        # Canary: a stable share of inquiries (by token) goes to the candidate; shadow: it only scores.
+        predictor, shadow = predictor_route(key=inquiry.token)
         prediction = predictor.predict(inquiry.text)
     except (ModelUnavailable, BundleError) as exc:
         logger.warning("inquiry %s: no model could answer: %s", inquiry.pk, exc)
@@ -91,8 +92,28 @@ def inquiry_classify(*, inquiry: Inquiry) -> Inquiry:
     inquiry.latency_ms = prediction.latency_ms
     fields += ["category", "confidence", "margin", "sentiment", "probabilities", "embedding", "model_version",
                "latency_ms"]
-    return _inquiry_outcome(inquiry=inquiry, reasons=reasons, faq=faq, fields=fields,
-                            note=f" by {prediction.model_version}")
+    inquiry = _inquiry_outcome(inquiry=inquiry, reasons=reasons, faq=faq, fields=fields,
+                               note=f" by {prediction.model_version}")
+    if shadow is not None:
+        _shadow_score(inquiry=inquiry, shadow=shadow)
+    return inquiry
+
+
+def _shadow_score(*, inquiry: Inquiry, shadow) -> None:
+    """What the shadow candidate would have done, logged only; it can never fail the request."""
+    from mlcore.rollout import shadowprediction_record
+
+    try:
+        p = shadow.predict(inquiry.text)
+        reasons = rules.escalation_reasons(
+            category=p.category, confidence=p.confidence, margin=p.margin, sentiment=p.sentiment,
+            thresholds=escalation_thresholds(model_thresholds=shadow.manifest.thresholds),
+        )
+        shadowprediction_record(inquiry=inquiry, version=p.model_version, category=p.category,
+                                confidence=p.confidence, escalated=bool(reasons), latency_ms=p.latency_ms)
+        metrics.SHADOW_PREDICTIONS.labels(p.model_version, str(p.category == inquiry.category).lower()).inc()
+    except Exception:  # a broken shadow must not cost the customer anything
+        logger.exception("inquiry %s: shadow scoring failed", inquiry.pk)
 
 
 def _inquiry_outcome(*, inquiry: Inquiry, reasons: list[str], faq, fields: list[str], note: str) -> Inquiry:

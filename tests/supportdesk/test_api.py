@@ -155,7 +155,7 @@ def test_the_inquiry_is_committed_before_classification_starts(client, active_mo
     from supportdesk.services import intake
 
     seen = []
-    real_predictor_active = intake.predictor_active
+    real_predictor_route = intake.predictor_route
 
     def count_from_another_connection() -> int:
         try:
@@ -163,12 +163,12 @@ def test_the_inquiry_is_committed_before_classification_starts(client, active_mo
         finally:
             connection.close()
 
-    def predictor_active():
+    def predictor_route(**kwargs):
         with ThreadPoolExecutor(1) as pool:  # another thread, so another database connection
             seen.append(pool.submit(count_from_another_connection).result(timeout=10))
-        return real_predictor_active()
+        return real_predictor_route(**kwargs)
 
-    monkeypatch.setattr(intake, "predictor_active", predictor_active)
+    monkeypatch.setattr(intake, "predictor_route", predictor_route)
     r = post(client, {"text": "Committed first?"})
     assert r.status_code == 201, r.content
     assert seen == [1]

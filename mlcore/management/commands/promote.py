@@ -14,4 +14,4 @@ class Command(BaseCommand):
             mv = modelversion_promote(version=version)
         except PromotionError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(f"{mv.version} is active"))
+        self.stdout.write(self.style.SUCCESS(f"{mv.version} is active (promoted at {mv.promoted_at.isoformat()})"))

@@ -11,4 +11,5 @@ class Command(BaseCommand):
             mv = modelversion_rollback()
         except PromotionError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(f"rolled back: {mv.version} is active"))
+        self.stdout.write(self.style.SUCCESS(
+            f"rolled back: {mv.version} is active (promoted at {mv.promoted_at.isoformat()})"))

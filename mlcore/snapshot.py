@@ -1,0 +1,148 @@
+"""Training-data snapshots (SPEC §6.2): a frozen, content-addressed list of rows stored as JSONL.
+
+Sets: `train` (labels and feedback-weighted auto answers), `replay` (older rows no longer in the
+data, kept against forgetting), `sentiment`, and `eval` (the held-out gold set, never trained on).
+The id is a hash of the content, so the same data always gives the same snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db.models import Max
+
+from feedback.scoring import ticket_feedback_score
+from mlcore.selectors import trainingexample_category_rows, trainingexample_sentiment_set
+
+TRUSTED_EVAL_SOURCES = ("gold", "agent")
+EVAL_MIN = 30  # below this many held-out gold/agent labels, starter/import rows of the same bucket join
+
+
+@dataclass
+class Snapshot:
+    rows: list[dict]
+    snapshot_id: str = ""
+    stats: dict = field(default_factory=dict)
+
+    def of(self, *sets: str) -> list[dict]:
+        return [r for r in self.rows if r["set"] in sets]
+
+
+def text_key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def eval_bucket(text: str, *, fraction: float) -> bool:
+    """Deterministic held-out membership by hash of the normalised text (stable across runs)."""
+    h = int.from_bytes(hashlib.sha256(text_key(text).encode()).digest()[:8], "big")
+    return (h % 10_000) < fraction * 10_000
+
+
+def feedback_weighted_rows(*, exclude: set[str], window_days: int, minimum: float, lam: float) -> tuple[list, int]:
+    """Auto-answered inquiries with a feedback score f ≥ minimum, weight λ·f (SPEC §6.2); those below
+    belong to the labeling pool instead. Returns the rows and how many were left out as poor."""
+    from django.utils import timezone
+
+    from feedback.models import ExplicitFeedback, ImplicitSignal
+    from supportdesk.models import Inquiry
+
+    since = timezone.now() - timezone.timedelta(days=window_days)
+    inquiries = dict(Inquiry.objects.filter(status=Inquiry.Status.ANSWERED_AUTO, created_at__gte=since)
+                     .exclude(category="").values_list("pk", "text").iterator())
+    cats = dict(Inquiry.objects.filter(pk__in=inquiries.keys()).values_list("pk", "category"))
+    explicit = {i: (s, h) for i, s, h in ExplicitFeedback.objects.filter(inquiry_id__in=inquiries.keys())
+                .values_list("inquiry_id", "score", "helpful")}
+    implicit = dict(ImplicitSignal.objects.filter(inquiry_id__in=inquiries.keys()).values("inquiry_id")
+                    .annotate(best=Max("score")).values_list("inquiry_id", "best"))
+    rows, poor, seen = [], 0, set(exclude)
+    for pk, text in sorted(inquiries.items()):
+        key = text_key(text)
+        score, helpful = explicit.get(pk, (None, None))
+        f = ticket_feedback_score(explicit=score, implicit=implicit.get(pk), helpful=helpful)
+        if f is None or key in seen:
+            continue
+        if f < minimum:
+            poor += 1
+            continue
+        seen.add(key)
+        rows.append({"set": "train", "text": text, "category": cats[pk], "source": "feedback",
+                     "weight": round(lam * f, 4), "inquiry": pk})
+    return rows, poor
+
+
+def replay_rows(*, previous: Snapshot | None, exclude: set[str], limit: int) -> list[dict]:
+    """Rows of the previous snapshot no longer in the data (aged-out feedback, replaced labels),
+    a deterministic sample of at most `limit`, so the new version does not forget them."""
+    if previous is None or limit <= 0:
+        return []
+    old = [r for r in previous.of("train", "replay") if text_key(r["text"]) not in exclude]
+    old.sort(key=lambda r: hashlib.sha256(r["text"].encode()).hexdigest())
+    return [{**r, "set": "replay"} for r in old[:limit]]
+
+
+def snapshot_build(*, previous: Snapshot | None = None) -> Snapshot:
+    fraction = settings.SUPPORTLOOP_EVAL_FRACTION
+    labeled = trainingexample_category_rows()
+    in_bucket = [r for r in labeled if eval_bucket(r[0], fraction=fraction)]
+    held = [r for r in in_bucket if r[3] in TRUSTED_EVAL_SOURCES]
+    if len(held) < EVAL_MIN:
+        held = in_bucket
+    held_keys = {text_key(r[0]) for r in held}
+    rows = [{"set": "eval", "text": t, "category": c, "source": s} for t, c, _, s in held]
+    train = [{"set": "train", "text": t, "category": c, "source": s, "weight": round(w, 4)}
+             for t, c, w, s in labeled if text_key(t) not in held_keys]
+    rows += train
+    used = held_keys | {text_key(r["text"]) for r in train}
+    feedback, poor = feedback_weighted_rows(
+        exclude=used, window_days=settings.SUPPORTLOOP_FEEDBACK_WINDOW_DAYS,
+        minimum=settings.SUPPORTLOOP_FEEDBACK_MIN_SCORE, lam=settings.SUPPORTLOOP_FEEDBACK_LAMBDA)
+    rows += feedback
+    used |= {text_key(r["text"]) for r in feedback}
+    replay = replay_rows(previous=previous, exclude=used, limit=settings.SUPPORTLOOP_REPLAY_SIZE)
+    rows += replay
+    rows += [{"set": "sentiment", "text": t, "sentiment": s} for t, s in trainingexample_sentiment_set()]
+    snap = Snapshot(rows=rows)
+    snap.snapshot_id = hashlib.sha256(snapshot_serialize(snap)).hexdigest()[:32]
+    by_source: dict[str, int] = {}
+    for r in train + feedback:
+        by_source[r["source"]] = by_source.get(r["source"], 0) + 1
+    snap.stats = {"train": len(train) + len(feedback), "eval": len(held), "replay": len(replay),
+                  "feedback": len(feedback), "feedback_poor": poor, "sentiment": len(snap.of("sentiment")),
+                  "by_source": by_source,
+                  "eval_sources": sorted({r[3] for r in held})}
+    return snap
+
+
+def snapshot_serialize(snap: Snapshot) -> bytes:
+    return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in snap.rows).encode()
+
+
+def snapshot_path(snapshot_id: str) -> str:
+    return f"snapshots/{snapshot_id}.jsonl"
+
+
+def snapshot_store(snap: Snapshot) -> str:
+    """Content-addressed: an existing complete file is the same snapshot and is kept; one cut
+    short by a killed worker does not hash to its name and is replaced."""
+    store, path, data = storages["artifacts"], snapshot_path(snap.snapshot_id), snapshot_serialize(snap)
+    if store.exists(path):
+        with store.open(path, "rb") as fh:
+            if fh.read() == data:
+                return path
+        store.delete(path)
+    store.save(path, ContentFile(data))
+    return path
+
+
+def snapshot_load(path: str) -> Snapshot | None:
+    store = storages["artifacts"]
+    if not path or not store.exists(path):
+        return None
+    with store.open(path, "rb") as fh:
+        rows = [json.loads(line) for line in fh.read().decode().splitlines() if line.strip()]
+    return Snapshot(rows=rows, snapshot_id=path.rsplit("/", 1)[-1].split(".")[0])

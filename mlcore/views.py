@@ -1,0 +1,109 @@
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from feedback.dashboard_views import DASHBOARD_CSP
+from mlcore import selectors
+from mlcore.charts import drift_charts
+from mlcore.models import TrainingRun
+from mlcore.pipeline import trainingrun_request
+from mlcore.progress import trainingrun_payload
+from mlcore.rollout import rollout_halt, rollout_start
+from mlcore.services import PromotionError, modelversion_promote, modelversion_reject, modelversion_rollback
+from supportdesk.access import role_required
+from supportdesk.roles import ADMIN
+
+
+@require_GET
+@role_required(ADMIN)
+def models_view(request):
+    report = selectors.driftreport_latest()
+    response = render(request, "mlcore/models.html", {
+        "versions": selectors.modelversions_recent(), "runs": selectors.trainingruns_recent(),
+        "active": selectors.modelversion_active(), "drift": report, "rollout": selectors.rollout_running(),
+        "charts": drift_charts(report=report, history=selectors.driftreports_recent()),
+    })
+    response["Content-Security-Policy"] = DASHBOARD_CSP.replace("connect-src 'self'", "connect-src 'self' ws: wss:")
+    return response
+
+
+@require_POST
+@role_required(ADMIN)
+def retrain_view(request):
+    run, created = trainingrun_request(trigger=TrainingRun.Trigger.MANUAL, reason="retrain now", actor=request.user)
+    if created:
+        messages.success(request, f"Training run #{run.pk} queued.")
+    else:
+        messages.info(request, f"Training run #{run.pk} is already {run.get_status_display().lower()}; one at a time.")
+    return redirect(reverse("models:index"))
+
+
+@require_POST
+@role_required(ADMIN)
+def promote_view(request, version: str):
+    try:
+        mv = modelversion_promote(version=version, actor=request.user)
+    except PromotionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{mv.version} is now active.")
+    return redirect(reverse("models:index"))
+
+
+@require_POST
+@role_required(ADMIN)
+def reject_view(request, version: str):
+    try:
+        mv = modelversion_reject(version=version, reason=request.POST.get("reason", "")[:500], actor=request.user)
+    except PromotionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{mv.version} rejected.")
+    return redirect(reverse("models:index"))
+
+
+@require_GET
+@role_required(ADMIN)
+def run_view(request, pk: int):
+    run = selectors.trainingrun_get(run_id=pk)
+    if run is None:
+        raise Http404("no such training run")
+    return JsonResponse({"run": trainingrun_payload(run)})
+
+
+@require_POST
+@role_required(ADMIN)
+def rollback_view(request):
+    try:
+        mv = modelversion_rollback(actor=request.user)
+    except PromotionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Rolled back: {mv.version} is active again.")
+    return redirect(reverse("models:index"))
+
+
+@require_POST
+@role_required(ADMIN)
+def rollout_start_view(request, version: str, mode: str):
+    try:
+        rollout = rollout_start(version=version, mode=mode, actor=request.user)
+    except PromotionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{rollout.get_mode_display()} rollout of {version} started.")
+    return redirect(reverse("models:index"))
+
+
+@require_POST
+@role_required(ADMIN)
+def rollout_halt_view(request):
+    try:
+        rollout = rollout_halt(reason="halted on the model page", actor=request.user)
+    except PromotionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Rollout of {rollout.candidate.version} halted.")
+    return redirect(reverse("models:index"))

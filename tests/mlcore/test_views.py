@@ -1,0 +1,115 @@
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.urls import reverse
+
+from config.asgi import application
+from mlcore.models import DriftReport, ModelVersion, TrainingRun
+from mlcore.progress import trainingrun_push
+from tests.factories import UserFactory
+
+
+def test_model_page_lists_versions_runs_and_drift(client, admin_user, active_model):
+    run = TrainingRun.objects.create(
+        trigger="gold_labels", reason="<b>200 new gold labels</b>", status="rejected", stage="done", epoch=3000,
+        epochs=3000, loss=0.1234, snapshot_id="f" * 32, snapshot_stats={"train": 500, "eval": 90, "replay": 4,
+                                                                        "feedback": 7},
+        metrics={"candidate": {"n": 90, "accuracy": 0.8, "macro_f1": 0.7, "ece": 0.05},
+                 "active": {"n": 90, "accuracy": 0.9, "macro_f1": 0.85, "ece": 0.04}, "active_version": "v1"},
+        decision="less accurate than the active version")
+    DriftReport.objects.create(level="warning", model_version=active_model, psi_class=0.12, psi_confidence=0.05,
+                               n_recent=80, n_reference=600, window_hours=168,
+                               details={"labels": ["a", "b"], "reference_classes": [5, 5], "recent_classes": [7, 3],
+                                        "reference_confidence": [1] * 10, "recent_confidence": [2] * 10})
+    client.force_login(admin_user)
+    r = client.get(reverse("models:index"))
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert f'data-run="{run.pk}"' in html and "0.800 / 0.900" in html and "fffffffffff" in html
+    assert "&lt;b&gt;200 new gold labels&lt;/b&gt;" in html  # escaped
+    assert "Warning" in html and 'data-chart="chart-drift_classes"' in html and "js/training.js" in html
+    assert "ws:" in r["Content-Security-Policy"] and "'unsafe-inline'" not in r["Content-Security-Policy"].split(
+        "script-src")[1].split(";")[0]
+
+
+def test_retrain_button_queues_one_run(client, admin_user, active_model, django_capture_on_commit_callbacks):
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=False):
+        r = client.post(reverse("models:retrain"))
+        assert r.status_code == 302
+        client.post(reverse("models:retrain"))
+    run = TrainingRun.objects.get()
+    assert run.trigger == "manual" and run.status == "queued" and run.requested_by == admin_user
+    r = client.get(reverse("models:run", args=[run.pk]))
+    assert r.json()["run"]["status"] == "queued"
+    assert client.get(reverse("models:run", args=[run.pk + 99])).status_code == 404
+
+
+def test_retrain_needs_csrf(admin_user, active_model):
+    from django.test import Client
+
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(admin_user)
+    assert c.post(reverse("models:retrain")).status_code == 403
+    assert not TrainingRun.objects.exists()
+
+
+def test_admin_promotes_and_rejects_candidates(client, admin_user, active_model, trained_version):
+    ModelVersion.objects.create(**{**trained_version, "version": "v2", "status": "candidate"})
+    ModelVersion.objects.create(**{**trained_version, "version": "v3", "status": "candidate"})
+    client.force_login(admin_user)
+    client.post(reverse("models:promote", args=["v2"]))
+    assert ModelVersion.objects.get(version="v2").status == "active"
+    client.post(reverse("models:reject", args=["v3"]), {"reason": "too eager"})
+    v3 = ModelVersion.objects.get(version="v3")
+    assert v3.status == "rejected" and "too eager" in v3.note and "root" in v3.note
+    r = client.post(reverse("models:reject", args=["v2"]), follow=True)  # the active one: refused, with a message
+    assert ModelVersion.objects.get(version="v2").status == "active" and "roll back" in r.content.decode()
+    r = client.post(reverse("models:promote", args=["v3"]), follow=True)
+    assert ModelVersion.objects.get(version="v3").status == "rejected" and "cannot be promoted" in r.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_training_socket_is_for_admins_and_carries_progress():
+    async def connect(user):
+        comm = WebsocketCommunicator(application, "/ws/admin/training/",
+                                     headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")])
+        if user is not None:
+            comm.scope["user"] = user
+        return comm, *(await comm.connect(timeout=5))
+
+    agent = await sync_to_async(UserFactory)(username="bob", roles=["agent"])
+    for user in (None, agent):
+        _, connected, code = await connect(user)
+        assert not connected and code == 4403
+    admin = await sync_to_async(UserFactory)(username="root", roles=["admin"], is_staff=True)
+    comm, connected, _ = await connect(admin)
+    assert connected
+    run = await sync_to_async(TrainingRun.objects.create)(trigger="manual", status="running", stage="train",
+                                                          epoch=50, epochs=3000, loss=0.5)
+    await sync_to_async(trainingrun_push)(run=run)
+    msg = await comm.receive_json_from(timeout=5)
+    assert msg["run"]["id"] == run.pk and msg["run"]["stage"] == "train" and msg["run"]["epoch"] == 50
+    await comm.disconnect()
+
+
+def test_rollback_and_rollouts_from_the_model_page(client, admin_user, active_model, trained_version):
+    from mlcore.models import Rollout
+
+    ModelVersion.objects.create(**{**trained_version, "version": "v2", "status": "candidate"})
+    client.force_login(admin_user)
+    assert client.post(reverse("models:rollback")).status_code == 302
+    assert "no earlier version" in client.get(reverse("models:index")).content.decode()
+    client.post(reverse("models:rollout-start", args=["v2", "canary"]))
+    rollout = Rollout.objects.get(status="running")
+    assert rollout.mode == "canary" and rollout.candidate.version == "v2"
+    html = client.get(reverse("models:index")).content.decode()
+    assert "Canary rollout of <strong>v2</strong>" in html and "Halt the rollout" in html
+    client.post(reverse("models:rollout-start", args=["v2", "sideways"]))
+    assert Rollout.objects.count() == 1
+    client.post(reverse("models:rollout-halt"))
+    assert Rollout.objects.get().status == "halted"
+    client.post(reverse("models:promote", args=["v2"]))
+    assert ModelVersion.objects.get(status="active").version == "v2"
+    client.post(reverse("models:rollback"))
+    assert ModelVersion.objects.get(status="active").version == active_model.version
