@@ -46,6 +46,9 @@ class Predictor:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # ORT's arena keeps what a session once allocated: with it, RSS grew ~7 MB per hot swap under load
+        # (15 swaps: 266 → 376 MB); without it RSS levels off at ~307 MB, at the same latency per call.
+        options.enable_cpu_mem_arena = False
         try:
             self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:

@@ -14,6 +14,7 @@ import pytest
 from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.core.files.storage import storages
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from mlcore.models import ModelVersion, TrainingRun
 from mlcore.pipeline import trainingrun_execute, trainingrun_request, trainingruns_recover
@@ -114,7 +115,12 @@ def _worker(queue: str, name: str) -> subprocess.Popen:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"worker exited: {log.read_text()[-2000:]}")
-        if any(name in k for reply in app.control.ping(timeout=0.5) for k in reply):
+        try:
+            replies = app.control.ping(timeout=0.5)
+        except (RedisConnectionError, OSError):  # opened before a Redis restart (test_swap_redis)
+            app.close()  # a fresh connection pool on the next call
+            continue
+        if any(name in k for reply in replies for k in reply):
             return proc
     proc.kill()
     raise RuntimeError("worker did not answer within 60 s")
