@@ -68,3 +68,17 @@ def test_golden_mismatch_is_refused(bundle_dir):
     (bundle_dir / MANIFEST_FILE).write_text(manifest.to_json())
     result = bundle_check(bundle_dir)
     assert result == {"ok": False, "reason": "predictions differ from the trainer's on the golden set"}
+
+
+def test_golden_disagreement_tolerates_near_ties_only():
+    import numpy as np
+
+    from mlcore.validate import golden_disagreement
+
+    expected = np.array([[0.5005, 0.4995], [0.9, 0.1]], dtype=np.float32)
+    assert golden_disagreement(probs=np.array([[0.4995, 0.5005], [0.9, 0.1]]), expected=expected) == ""
+    assert "differ" in golden_disagreement(probs=np.array([[0.6, 0.4], [0.1, 0.9]]), expected=expected)
+    assert "shape" in golden_disagreement(probs=np.zeros((2, 3)), expected=expected)
+    far = np.array([[0.53, 0.47], [0.9, 0.1]])
+    assert golden_disagreement(probs=far, expected=expected) != ""
+    assert golden_disagreement(probs=far, expected=expected, atol=0.05) == ""
