@@ -26,6 +26,33 @@ TEXTS = ["Where is my parcel? It has been two weeks.", "I want a refund for my o
          "How do I change my password?", "The app crashes when I open it"]
 
 
+def live_hint_delivered() -> bool:
+    """A ticket hint, sent the way pages get them, reaches a listener on the channel layer."""
+    import asyncio
+
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from supportdesk.realtime import hints_send
+
+    layer = get_channel_layer()
+
+    async def receive(channel: str) -> dict:
+        return await asyncio.wait_for(layer.receive(channel), timeout=3)
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            channel = async_to_sync(layer.new_channel)()
+            async_to_sync(layer.group_add)("restart-probe", channel)
+            hints_send(groups=["restart-probe"], payload={"ticket": 1}, wait=True)
+            if async_to_sync(receive)(channel).get("ticket") == 1:
+                return True
+        except Exception:  # noqa: BLE001 - a pooled connection from before the restart: try again
+            time.sleep(0.5)
+    return False
+
+
 @pytest.mark.django_db(transaction=True)
 @override_settings(SUPPORTLOOP_MODEL_CHECK_SECONDS=60, SUPPORTLOOP_MODEL_PUSH=True)
 def test_a_redis_restart_loses_no_inquiry_and_live_updates_resume(trained_version, fresh_serving):
@@ -75,6 +102,7 @@ def test_a_redis_restart_loses_no_inquiry_and_live_updates_resume(trained_versio
         modelversion_promote(version="v3")
         wait_for(lambda: predictor_active().version == "v3", timeout=5)
         assert time.monotonic() - promoted < 5 and swapper.reconnects >= 1
+        assert live_hint_delivered(), "websocket hints did not resume after the restart"
         time.sleep(0.3)
     finally:
         stop.set()
