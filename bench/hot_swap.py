@@ -21,7 +21,6 @@ import http.client
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -43,11 +42,12 @@ from bench.serve import (  # noqa: E402
     log_scan,
     prepare,
     proc_stop,
+    sandbox_teardown,
     texts_load,
     wait_healthy,
     web_start,
 )
-from scripts.postgres_server import postgres_start, postgres_stop  # noqa: E402
+from scripts.postgres_server import postgres_start  # noqa: E402
 from scripts.redis_server import free_port, redis_start  # noqa: E402
 
 PY = sys.executable
@@ -277,14 +277,7 @@ def main() -> int:
                 os.killpg(web.pid, 9)
             except ProcessLookupError:
                 pass
-        if redis is not None:
-            proc_stop(proc=redis, name="redis")
-        if pg_dir is not None:
-            postgres_stop(directory=pg_dir)
-        if args.keep:
-            log(msg=f"kept {var_dir}")
-        else:
-            shutil.rmtree(var_dir, ignore_errors=True)
+        sandbox_teardown(redis=redis, pg_dir=pg_dir, var_dir=var_dir, keep=args.keep)
 
     b, s = summarize(run=base, name="baseline"), summarize(run=swap, name="swaps")
     timeline = timeline_check(results=swap["results"], events=swap["events"], first="v1", window=args.window)

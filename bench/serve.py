@@ -221,6 +221,18 @@ def proc_stop(*, proc: subprocess.Popen, name: str) -> None:
         proc.wait()
 
 
+def sandbox_teardown(*, redis, pg_dir, var_dir: Path, keep: bool) -> None:
+    """Stop the bench's private redis (and PostgreSQL), then drop its var dir unless asked to keep it."""
+    if redis is not None:
+        proc_stop(proc=redis, name="redis")
+    if pg_dir is not None:
+        postgres_stop(directory=pg_dir)
+    if keep:
+        log(msg=f"kept {var_dir}")
+    else:
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
 def layout_bench(*, layout: str, env: dict[str, str], args: argparse.Namespace, scripts: dict[str, Path]) -> dict:
     var_dir = Path(env["SUPPORTLOOP_VAR_DIR"])
     port, log_path = free_port(), var_dir / f"web-{layout}.log"
@@ -312,14 +324,7 @@ def main() -> int:
         scripts = scripts_write(directory=var_dir, texts=texts_load(path=args.data, count=args.texts))
         results = {layout: layout_bench(layout=layout, env=env, args=args, scripts=scripts) for layout in layouts}
     finally:
-        if redis is not None:
-            proc_stop(proc=redis, name="redis")
-        if pg_dir is not None:
-            postgres_stop(directory=pg_dir)
-        if args.keep:
-            log(msg=f"kept {var_dir}")
-        else:
-            shutil.rmtree(var_dir, ignore_errors=True)
+        sandbox_teardown(redis=redis, pg_dir=pg_dir, var_dir=var_dir, keep=args.keep)
     table_print(results=results)
     summary = {"bench": "serve", "database": args.database, "duration_s": args.duration, "rounds": args.rounds,
                "connections": args.connections,
