@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -40,28 +40,51 @@ def retrain_view(request):
     return redirect(reverse("models:index"))
 
 
-@require_POST
-@role_required(ADMIN)
-def promote_view(request, version: str):
+def _model_action(request, action, done) -> HttpResponse:
+    """Run one registry action; a refusal is shown as a message on the model page, never a 500."""
     try:
-        mv = modelversion_promote(version=version, actor=request.user)
+        result = action()
     except PromotionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{mv.version} is now active.")
+        messages.success(request, done(result))
     return redirect(reverse("models:index"))
+
+
+@require_POST
+@role_required(ADMIN)
+def promote_view(request, version: str):
+    return _model_action(request, lambda: modelversion_promote(version=version, actor=request.user),
+                         lambda mv: f"{mv.version} is now active.")
 
 
 @require_POST
 @role_required(ADMIN)
 def reject_view(request, version: str):
-    try:
-        mv = modelversion_reject(version=version, reason=request.POST.get("reason", "")[:500], actor=request.user)
-    except PromotionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{mv.version} rejected.")
-    return redirect(reverse("models:index"))
+    reason = request.POST.get("reason", "")[:500]
+    return _model_action(request, lambda: modelversion_reject(version=version, reason=reason, actor=request.user),
+                         lambda mv: f"{mv.version} rejected.")
+
+
+@require_POST
+@role_required(ADMIN)
+def rollback_view(request):
+    return _model_action(request, lambda: modelversion_rollback(actor=request.user),
+                         lambda mv: f"Rolled back: {mv.version} is active again.")
+
+
+@require_POST
+@role_required(ADMIN)
+def rollout_start_view(request, version: str, mode: str):
+    return _model_action(request, lambda: rollout_start(version=version, mode=mode, actor=request.user),
+                         lambda r: f"{r.get_mode_display()} rollout of {version} started.")
+
+
+@require_POST
+@role_required(ADMIN)
+def rollout_halt_view(request):
+    return _model_action(request, lambda: rollout_halt(reason="halted on the model page", actor=request.user),
+                         lambda r: f"Rollout of {r.candidate.version} halted.")
 
 
 @require_GET
@@ -72,38 +95,3 @@ def run_view(request, pk: int):
         raise Http404("no such training run")
     return JsonResponse({"run": trainingrun_payload(run)})
 
-
-@require_POST
-@role_required(ADMIN)
-def rollback_view(request):
-    try:
-        mv = modelversion_rollback(actor=request.user)
-    except PromotionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Rolled back: {mv.version} is active again.")
-    return redirect(reverse("models:index"))
-
-
-@require_POST
-@role_required(ADMIN)
-def rollout_start_view(request, version: str, mode: str):
-    try:
-        rollout = rollout_start(version=version, mode=mode, actor=request.user)
-    except PromotionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{rollout.get_mode_display()} rollout of {version} started.")
-    return redirect(reverse("models:index"))
-
-
-@require_POST
-@role_required(ADMIN)
-def rollout_halt_view(request):
-    try:
-        rollout = rollout_halt(reason="halted on the model page", actor=request.user)
-    except PromotionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Rollout of {rollout.candidate.version} halted.")
-    return redirect(reverse("models:index"))
