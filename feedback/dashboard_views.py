@@ -60,7 +60,7 @@ def dashboard_view(request):
     return response
 
 
-class _Echo:
+class Echo:
     def write(self, value: str) -> str:
         return value
 
@@ -75,7 +75,7 @@ def spreadsheet_safe(value) -> str:
 @role_required(ADMIN)
 def feedback_export_view(request):
     f = FilterForm(request.GET or None).to_filter()
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     rows = (writer.writerow([spreadsheet_safe(v) for v in row]) for row in feedback_export_rows(f=f))
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="feedback-{f.start:%Y%m%d}-{f.end:%Y%m%d}.csv"'

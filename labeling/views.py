@@ -11,7 +11,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from feedback.dashboard_views import spreadsheet_safe
+from feedback.dashboard_views import Echo, spreadsheet_safe
 from labeling.forms import LabelForm, ReviewForm
 from labeling.selectors import (
     GOLD_FIELDS,
@@ -42,8 +42,9 @@ SHORTCUT_KEYS = "1234567890qwertyuiop"
 
 
 def _buttons() -> list[tuple[str, str]]:
-    return list(zip(SHORTCUT_KEYS, category_choices(), strict=False)) + [
-        ("", c) for c in category_choices()[len(SHORTCUT_KEYS):]]
+    """(shortcut key or "", category) for every category; keys run out after the twentieth."""
+    categories = category_choices()
+    return [(SHORTCUT_KEYS[i] if i < len(SHORTCUT_KEYS) else "", c) for i, c in enumerate(categories)]
 
 
 @require_GET
@@ -164,15 +165,10 @@ def fill_view(request):
     return redirect("labeling:stats")
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 @role_required(REVIEWER, ADMIN)
 def gold_csv_view(request):
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
 
     def rows():
         yield writer.writerow(GOLD_FIELDS)
