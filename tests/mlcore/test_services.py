@@ -70,3 +70,26 @@ def test_train_command_registers_a_candidate_with_metrics(active_model, capsys):
     mv = ModelVersion.objects.exclude(pk=active_model.pk).get()
     assert mv.status == "candidate" and mv.snapshot_id == active_model.snapshot_id
     assert mv.metrics["accuracy"] > 0.9 and "ece" in mv.metrics
+
+
+def test_direct_training_leaves_out_the_held_out_bucket(db, settings):
+    """Otherwise the pipeline would judge this version on texts it trained on (its fallback held-out set)."""
+    from unittest import mock
+
+    from mlcore import heads
+    from mlcore.selectors import trainingexample_category_set
+    from mlcore.services import modelversion_train, starter_load
+    from mlcore.snapshot import eval_bucket
+
+    starter_load()
+    seen = {}
+
+    def fit(**kwargs):
+        seen["n"] = len(kwargs["y"])
+        raise RuntimeError("stop after the split")
+
+    with mock.patch.object(heads, "heads_fit", fit), pytest.raises(RuntimeError, match="stop after"):
+        modelversion_train(note="split check")
+    rows = trainingexample_category_set()
+    held = sum(eval_bucket(t, fraction=settings.SUPPORTLOOP_EVAL_FRACTION) for t, _, _ in rows)
+    assert held > 0 and seen["n"] == len(rows) - held
