@@ -270,6 +270,7 @@ SUPPORTLOOP_WEB_SYNC_THREADS = env.int("SUPPORTLOOP_WEB_SYNC_THREADS", default=1
 
 # Web processes re-read the model routing on a Redis message (PUSH) and, as a fallback, every CHECK seconds
 # in a background thread; 0 checks inline on every call (tests).
+SUPPORTLOOP_HINT_INTERVAL_SECONDS = env.float("SUPPORTLOOP_HINT_INTERVAL_SECONDS", default=0.25)  # per group
 SUPPORTLOOP_MODEL_CHECK_SECONDS = env.float("SUPPORTLOOP_MODEL_CHECK_SECONDS", default=2.0)
 SUPPORTLOOP_MODEL_PUSH = env.bool("SUPPORTLOOP_MODEL_PUSH", default=True)
 # Canary (SPEC 6.5): stages, samples per stage before a decision, tolerated worsening.

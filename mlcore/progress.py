@@ -19,4 +19,4 @@ def trainingrun_push(*, run) -> None:
     from supportdesk.realtime import hints_send
 
     payload = {"run": trainingrun_payload(run)}
-    transaction.on_commit(lambda: hints_send(groups=[TRAINING_GROUP], payload=payload))
+    transaction.on_commit(lambda: hints_send(groups=[TRAINING_GROUP], payload=payload, key=str(run.pk)))
