@@ -1,3 +1,5 @@
+import itertools
+import os
 import threading
 import time
 
@@ -70,3 +72,43 @@ def test_a_writer_gives_up_after_its_timeout_with_a_clear_error():
     a.join(10)
     assert log[0][0] == "writer refused: database is locked (write queue)"
     assert [name for name, _ in log[1:]] == ["holder committed"]
+    # The abandoned wait took the lock when the holder let go and dropped it at once: the next writer gets in.
+    c = threading.Thread(target=writer, kwargs={"log": log, "timeout": 2.0})
+    c.start()
+    c.join(10)
+    assert log[-1][0] == "writer began"
+
+
+def test_waiters_hand_the_lock_on_in_turn_without_polling(tmp_path):
+    from config.sqlite.base import flock_exclusive
+
+    path = tmp_path / "db.writelock"
+    first = os.open(path, os.O_RDWR | os.O_CREAT)
+    assert flock_exclusive(fd=first, timeout=1)
+    fds = [os.open(path, os.O_RDWR) for _ in range(3)]
+    got: list[tuple[int, float]] = []
+    holding: list[int] = []
+    overlaps: list[list[int]] = []
+
+    def take(i: int) -> None:
+        if flock_exclusive(fd=fds[i], timeout=5):
+            holding.append(i)
+            if len(holding) > 1:
+                overlaps.append(list(holding))
+            got.append((i, time.monotonic()))
+            time.sleep(0.02)
+            holding.remove(i)
+            os.close(fds[i])
+
+    threads = [threading.Thread(target=take, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    assert got == []
+    released = time.monotonic()
+    os.close(first)
+    for t in threads:
+        t.join(10)
+    assert sorted(i for i, _ in got) == [0, 1, 2] and overlaps == []  # one at a time, each exactly once
+    assert got[0][1] - released < 0.1
+    assert all(b - a < 0.2 for (_, a), (_, b) in itertools.pairwise(got))  # held 20 ms each, then handed on
