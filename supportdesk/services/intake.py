@@ -13,6 +13,7 @@ from supportdesk import metrics, rules
 from supportdesk.models import Inquiry, TicketEvent, TicketMessage
 from supportdesk.realtime import ticket_changed_push
 from supportdesk.selectors import escalation_thresholds, faq_nearest
+from supportdesk.services.rows import row_insert, row_update, rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,9 @@ def inquiry_submit(*, text: str, name: str = "", email: str = "") -> Inquiry:
 
     The "received" event is written with the outcome, stamped with the inquiry's own creation
     time: one write less on the hot path, and an inquiry is never lost if classification fails."""
+    inquiry = Inquiry(text=text, name=name, email=email)
     with transaction.atomic():  # an explicit transaction joins the write queue (config/sqlite)
-        inquiry = Inquiry.objects.create(text=text, name=name, email=email)
+        row_insert(obj=inquiry)
     return inquiry_classify(inquiry=inquiry)
 
 
@@ -134,10 +136,10 @@ def _inquiry_outcome(*, inquiry: Inquiry, reasons: list[str], faq, fields: list[
     inquiry.updated_at = timezone.now()
     values = {f: getattr(inquiry, f) for f in fields}
     with transaction.atomic():  # held briefly: other writers queue behind it (config/sqlite)
-        Inquiry.objects.filter(pk=inquiry.pk).update(**values)
-        TicketEvent.objects.bulk_create(events)
-        if reasons:
-            ticket_changed_push(inquiry_id=inquiry.pk)
+        row_update(model=Inquiry, pk=inquiry.pk, values=values)
+        rows_insert(objs=events)
+        if reasons:  # a new ticket: only the agents' queue can be watching it
+            ticket_changed_push(inquiry_id=inquiry.pk, ticket=False)
     metrics.INQUIRIES.labels(inquiry.status).inc()
     for r in reasons:
         metrics.ESCALATIONS.labels(r).inc()
