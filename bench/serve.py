@@ -1,13 +1,15 @@
 """Throughput of the real process layout: hello-world, classify-only and the full inquiry path.
 
-    .venv/bin/python bench/serve.py [--layout uvicorn|gunicorn|both] [--duration 20] [--rounds 2] [--connections 16]
+    .venv/bin/python bench/serve.py [--layout uvicorn|gunicorn|both] [--duration 20] [--rounds 4] [--connections 16]
 
 In a throwaway var dir (the exported encoder reused from SUPPORTLOOP_CACHE_DIR, default var/cache): a private
 redis, migrate, collectstatic, bootstrap (trains the first model), then the web server as `make run` starts it
 (scripts/run.py) with SUPPORTLOOP_BENCH_ROUTES=1, or gunicorn with sync workers; per endpoint a warm-up, then
 Debian's `wrk` on loopback (texts read from ../shared/data at run time). Each endpoint's duration is split
 into rounds run in A B C C B A order, so that load from other processes drifting during the run does not
-favour one endpoint. Table to stderr, one JSON line to stdout.
+favour one endpoint. Each round also opens its 16 keep-alive connections anew, and the workers' accept race
+splits them unevenly (in one run classify made 272 req/s split 3/13 and 309 split 9/7): more, shorter rounds
+average that out. Table to stderr, one JSON line to stdout.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections import Counter
 from contextlib import suppress
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -176,6 +181,30 @@ def wrk_run(*, port: int, script: Path, args: argparse.Namespace, seconds: float
             "status_codes": {str(c): n for c, n in sorted(codes.items())}}
 
 
+def connection_split(*, master: int, port: int) -> list[int]:
+    """How many of the client's connections each web worker holds (the accept race decides)."""
+    counts = []
+    with suppress(psutil.Error):
+        for worker in psutil.Process(master).children(recursive=True):
+            with suppress(psutil.Error):
+                counts.append(sum(1 for c in worker.net_connections(kind="tcp")
+                                  if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == port))
+    return sorted(n for n in counts if n)
+
+
+def wrk_run_split(*, port: int, master: int, script: Path, args: argparse.Namespace, seconds: float) -> dict:
+    """wrk_run, noting halfway through how the connections are spread over the workers."""
+    split: list[int] = []
+    timer = threading.Timer(seconds / 2, lambda: split.extend(connection_split(master=master, port=port)))
+    timer.start()
+    try:
+        figures = wrk_run(port=port, script=script, args=args, seconds=seconds)
+    finally:
+        timer.cancel()
+        timer.join()
+    return {**figures, "connection_split": split}
+
+
 def rounds_merge(*, runs: list[dict]) -> dict:
     """One endpoint's rounds as one run: rate over the summed time; p50 weighted by requests, the
     tail percentiles and max the worst round's (wrk reports percentiles, not the samples)."""
@@ -192,7 +221,8 @@ def rounds_merge(*, runs: list[dict]) -> dict:
               "mean_ms": round(sum(r["mean_ms"] * r["requests"] for r in runs) / max(1, requests), 2),
               "non_2xx": sum(r["non_2xx"] for r in runs), "socket_errors": sum(r["socket_errors"] for r in runs),
               "socket_error_kinds": dict(kinds), "status_codes": dict(sorted(codes.items())),
-              "rounds_rps": [r["rps"] for r in runs]}
+              "rounds_rps": [r["rps"] for r in runs],
+              "rounds_connection_split": [r.get("connection_split", []) for r in runs]}
     if "inquiries_stored" in runs[0]:
         merged["inquiries_stored"] = sum(r["inquiries_stored"] for r in runs)
     return merged
@@ -249,7 +279,8 @@ def layout_bench(*, layout: str, env: dict[str, str], args: argparse.Namespace, 
             for name, _method, _path in (ENDPOINTS if r % 2 == 0 else ENDPOINTS[::-1]):
                 time.sleep(1)  # requests still in flight when the previous run stopped
                 before = inquiries_count(env=env) if name == "full" else 0
-                figures = wrk_run(port=port, script=scripts[name], args=args, seconds=args.duration / args.rounds)
+                figures = wrk_run_split(port=port, master=proc.pid, script=scripts[name], args=args,
+                                        seconds=args.duration / args.rounds)
                 if name == "full":
                     time.sleep(1)  # let requests in flight when wrk stopped finish
                     figures["inquiries_stored"] = inquiries_count(env=env) - before
@@ -257,7 +288,8 @@ def layout_bench(*, layout: str, env: dict[str, str], args: argparse.Namespace, 
         for name, runs in rounds.items():
             figures = rounds_merge(runs=runs)
             result["endpoints"][name] = figures
-            log(msg=f"{layout} {name}: {figures['rps']} req/s (rounds {figures['rounds_rps']}), p99 "
+            log(msg=f"{layout} {name}: {figures['rps']} req/s (rounds {figures['rounds_rps']}, connections per "
+                    f"worker {figures['rounds_connection_split']}), p99 "
                     f"{figures['p99_ms']} ms, {figures['non_2xx']} non-2xx, {figures['socket_errors']} socket errors")
         result["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     finally:
@@ -294,8 +326,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layout", choices=["uvicorn", "gunicorn", "both"], default="uvicorn")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per endpoint (default 20)")
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="split each endpoint's duration into rounds, run in A B C C B A order (default 2)")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="split each endpoint's duration into rounds, run in A B C C B A order (default 4)")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per endpoint (default 3)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")

@@ -106,16 +106,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
-    # A new connection reads the whole schema (~1 ms). Worth keeping under WSGI sync workers (one thread
-    # each); under uvicorn every request runs in a thread of its own, so it stays 0 there (make run).
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
-else:
-    # No persistent per-thread connections: under ASGI they piled up until PostgreSQL refused more
-    # clients (bench/serve.py). DATABASE_POOL_MAX > 0 turns on psycopg's pool per process instead
-    # (for WSGI workers; threads that never close their connection would drain it).
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A new connection costs ~1 ms (SQLite reads the schema) to several ms (PostgreSQL). Kept connections
+# are one per thread: safe under WSGI sync workers and under config/asgi_handler.py's long-lived sync
+# thread (make run and bench/serve.py set 600); Django's default of a new thread per request would
+# pile them up until PostgreSQL refused more clients, so the default here stays 0.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] != "config.sqlite":
+    # DATABASE_POOL_MAX > 0 turns on psycopg's pool per process instead (threads that never close
+    # their connection would drain it, so not together with a kept connection).
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if env.int("DATABASE_POOL_MAX", default=0) > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN", default=1),
             "max_size": env.int("DATABASE_POOL_MAX"),

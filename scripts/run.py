@@ -55,8 +55,8 @@ def main() -> int:
     # One process per core, each single-threaded, so ONNX/BLAS/torch do not oversubscribe 2 cores.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")
-    # Sync views run on one fixed thread per web process (config/asgi_handler.py): it keeps its SQLite
-    # connection instead of reading the schema again for every request.
+    # Sync views run on one fixed thread per web process (config/asgi_handler.py): it keeps its database
+    # connection instead of opening one (and SQLite reading the schema) for every request.
     env.setdefault("DATABASE_CONN_MAX_AGE", "600")
     prom = VAR / "prometheus"
     shutil.rmtree(prom, ignore_errors=True)

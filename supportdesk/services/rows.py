@@ -1,8 +1,9 @@
 """The inquiry path's three writes as SQL built once per model and field list.
 
 Through the ORM (Model.save, QuerySet.update, bulk_create) these statements cost ~1.7 ms of CPU per
-inquiry compiling the same SQL again and again, five times what the database spends running them;
-that was most of what separates the full inquiry path from classification alone (bench/serve.py).
+inquiry, three times what the database spends running them, mostly compiling the same SQL again;
+this way ~0.8 ms. It was the largest part of what separates the full inquiry path from
+classification alone (bench/serve.py).
 Values still go through each field's pre_save and get_db_prep_save, as the ORM's own compilers do,
 so every backend gets the rows the ORM would write. No model signals are sent: none are used here.
 """
