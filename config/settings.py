@@ -268,10 +268,11 @@ SUPPORTLOOP_ONNX_THREADS = env.int("SUPPORTLOOP_ONNX_THREADS", default=1)
 # 1 measured best for the inquiry path (bench/serve.py: full/classify 0.50 against 0.46 with 2); more
 # keep a slow view (a dashboard, a CSV export) from holding up the other sync views of its process.
 SUPPORTLOOP_WEB_SYNC_THREADS = env.int("SUPPORTLOOP_WEB_SYNC_THREADS", default=1)
+# Per web process, at most one websocket hint per group in this interval (supportdesk/realtime.py).
+SUPPORTLOOP_HINT_INTERVAL_SECONDS = env.float("SUPPORTLOOP_HINT_INTERVAL_SECONDS", default=0.25)
 
 # Web processes re-read the model routing on a Redis message (PUSH) and, as a fallback, every CHECK seconds
 # in a background thread; 0 checks inline on every call (tests).
-SUPPORTLOOP_HINT_INTERVAL_SECONDS = env.float("SUPPORTLOOP_HINT_INTERVAL_SECONDS", default=0.25)  # per group
 SUPPORTLOOP_MODEL_CHECK_SECONDS = env.float("SUPPORTLOOP_MODEL_CHECK_SECONDS", default=2.0)
 SUPPORTLOOP_MODEL_PUSH = env.bool("SUPPORTLOOP_MODEL_PUSH", default=True)
 # Canary (SPEC 6.5): stages, samples per stage before a decision, tolerated worsening.

@@ -138,8 +138,8 @@ def _inquiry_outcome(*, inquiry: Inquiry, reasons: list[str], faq, fields: list[
     with transaction.atomic():  # held briefly: other writers queue behind it (config/sqlite)
         row_update(model=Inquiry, pk=inquiry.pk, values=values)
         rows_insert(objs=events)
-        if reasons:  # a new ticket: only the agents' queue can be watching it
-            ticket_changed_push(inquiry_id=inquiry.pk, ticket=False)
+        if reasons:  # nobody can be watching the page of a ticket created in this request yet
+            ticket_changed_push(inquiry_id=inquiry.pk, ticket=from_status != Inquiry.Status.RECEIVED)
     metrics.INQUIRIES.labels(inquiry.status).inc()
     for r in reasons:
         metrics.ESCALATIONS.labels(r).inc()

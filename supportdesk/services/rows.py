@@ -19,23 +19,19 @@ from django.db.models import AutoField, BigAutoField, Field, Model, SmallAutoFie
 _AUTO = (AutoField, BigAutoField, SmallAutoField)
 
 
-def _insert_fields(model: type[Model]) -> tuple[Field, ...]:
-    return tuple(f for f in model._meta.local_concrete_fields if not isinstance(f, _AUTO))
-
-
 @lru_cache(maxsize=64)
-def _insert_sql(model: type[Model], using: str, rows: int, returning: bool) -> tuple[str, bool]:
+def _insert_sql(model: type[Model], using: str, rows: int, returning: bool) -> tuple[str, tuple[Field, ...], bool]:
     connection = connections[using]
     qn = connection.ops.quote_name
-    fields = _insert_fields(model)
+    fields = tuple(f for f in model._meta.local_concrete_fields if not isinstance(f, _AUTO))
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # Only quoted names from the model's _meta go into the text; every value is a parameter.
     sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
            f"VALUES {', '.join([row] * rows)}")
     if returning and connection.features.can_return_columns_from_insert:
         clause, _params = connection.ops.return_insert_columns([model._meta.pk])
-        return f"{sql} {clause}", True
-    return sql, False
+        return f"{sql} {clause}", fields, True
+    return sql, fields, False
 
 
 @lru_cache(maxsize=64)
@@ -55,9 +51,9 @@ def row_insert(*, obj: Model, using: str = "default") -> Model:
     """INSERT one new instance (defaults and auto_now applied, as save() would) and set its pk."""
     connection = connections[using]
     model = type(obj)
-    sql, returning = _insert_sql(model, using, 1, True)
+    sql, fields, returning = _insert_sql(model, using, 1, True)
     with connection.cursor() as cursor:
-        cursor.execute(sql, _row_params(obj, _insert_fields(model), connection))
+        cursor.execute(sql, _row_params(obj, fields, connection))
         pk = cursor.fetchone()[0] if returning else connection.ops.last_insert_id(
             cursor, model._meta.db_table, model._meta.pk.column)
     obj.pk = pk
@@ -70,9 +66,7 @@ def rows_insert(*, objs: Sequence[Model], using: str = "default") -> None:
     if not objs:
         return
     connection = connections[using]
-    model = type(objs[0])
-    fields = _insert_fields(model)
-    sql, _returning = _insert_sql(model, using, len(objs), False)
+    sql, fields, _returning = _insert_sql(type(objs[0]), using, len(objs), False)
     params = [p for obj in objs for p in _row_params(obj, fields, connection)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
