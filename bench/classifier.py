@@ -129,27 +129,29 @@ def bench_clinc(*, embed: Callable, sentiment: tuple, n_train: int | None, n_eva
     X = embed([data["train"][i][0] for i in tr])
     result, labels = fit(X=X, y=[train_y[i] for i in tr], sentiment=sentiment)
     thr = result.thresholds
-    p_in, p_oos = (result.heads.probabilities(embed([t for t, _ in rows])) for rows in (val, oos))
+    X_in, X_oos = (embed([t for t, _ in rows]) for rows in (val, oos))
+    p_in = result.heads.probabilities(X_in)
 
-    def escalated(p: np.ndarray) -> np.ndarray:
-        conf, margin = top_two(p)
-        return (conf < thr["confidence"]) | (margin < thr["margin"])
+    def escalated(X: np.ndarray) -> np.ndarray:
+        conf, margin = top_two(result.heads.probabilities(X))
+        novel = result.heads.novelty_scores(X) > thr["novelty"]
+        return (conf < thr["confidence"]) | (margin < thr["margin"]) | novel
 
-    esc_in, esc_oos = escalated(p_in), escalated(p_oos)
+    esc_in, esc_oos = escalated(X_in), escalated(X_oos)
     y_in = np.array([labels.index(intent) if intent in labels else -1 for _, intent in val])
     correct = p_in.argmax(axis=1) == y_in
     auto_acc = round(float(correct[~esc_in].mean()), 4) if (~esc_in).any() else None
     ok_oos = float(esc_oos.mean()) >= TARGETS["clinc_oos_escalated_min"]
     ok_in = float(esc_in.mean()) <= TARGETS["clinc_inscope_escalated_max"]
-    log(f"clinc150: thresholds confidence {thr['confidence']} margin {thr['margin']} (oos_tau "
-        f"{result.heads.oos_tau:.4f}, {len(tr)} train)")
+    log(f"clinc150: thresholds confidence {thr['confidence']} margin {thr['margin']} novelty {thr['novelty']} "
+        f"({len(tr)} train)")
     log(f"  out-of-scope escalated {esc_oos.mean():.3f} of {len(oos)}, target >= 0.90: {verdict(ok_oos)}")
     log(f"  in-scope escalated {esc_in.mean():.3f} of {len(val)}, target <= 0.10: {verdict(ok_in)}")
     log(f"  in-scope accuracy {correct.mean():.4f}; answered automatically {auto_acc} "
         f"({int((~esc_in).sum())} queries)")
     return {"n_train": len(tr), "n_inscope": len(val), "n_oos": len(oos),
             "thresholds": {"confidence": thr["confidence"], "margin": thr["margin"]},
-            "oos_tau": round(result.heads.oos_tau, 4), "oos_escalated": round(float(esc_oos.mean()), 4),
+            "novelty_threshold": thr["novelty"], "oos_escalated": round(float(esc_oos.mean()), 4),
             "inscope_escalated": round(float(esc_in.mean()), 4), "inscope_accuracy": round(float(correct.mean()), 4),
             "inscope_auto_accuracy": auto_acc,
             "pass_oos": ok_oos, "pass_inscope": ok_in, "pass": ok_oos and ok_in}

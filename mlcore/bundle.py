@@ -1,5 +1,6 @@
 """A model version as one self-contained bundle: ONNX graph (token ids -> probabilities,
-embedding, sentiment) plus a manifest (labels, thresholds, metrics, snapshot id, sha256)."""
+embedding, sentiment, novelty and, when trained, upset) plus a manifest (labels, thresholds, metrics,
+snapshot id, sha256)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from mlcore.heads import Heads
+from mlcore.upset import MASKED
 
 MODEL_FILE = "model.onnx"
 MANIFEST_FILE = "manifest.json"
-OUTPUT_NAMES = ("probabilities", "embedding", "sentiment")
+OUTPUT_NAMES = ("probabilities", "embedding", "sentiment", "novelty", "upset")  # the last two: optional
 
 
 @dataclass
@@ -49,42 +51,82 @@ def heads_graph_append(*, model, heads: Heads):
 
     const("head_wt", heads.weight.T.astype(np.float32))
     const("head_b", heads.bias.astype(np.float32))
-    const("head_centroids_t", heads.centroids.T.astype(np.float32))
-    const("head_oos_tau", np.array([heads.oos_tau], dtype=np.float32))
-    const("head_oos_kappa", np.array([heads.oos_kappa], dtype=np.float32))
     const("sent_wt", heads.sentiment_weight.T.astype(np.float32))
     const("sent_b", heads.sentiment_bias.astype(np.float32))
-    const("slice_start", np.array([0], dtype=np.int64))
-    const("slice_end", np.array([n_classes], dtype=np.int64))
     const("axis1", np.array([1], dtype=np.int64))
     const("idx_neg", np.array(0, dtype=np.int64))
     const("idx_pos", np.array(2, dtype=np.int64))
+    nv = heads.novelty
+    const("nov_whiten", nv.whiten.astype(np.float32))
+    const("nov_means_t", nv.means_w.T.astype(np.float32))
+    const("nov_means_norm", nv.means_norm.astype(np.float32))
+    const("nov_minus2", np.array(-2.0, dtype=np.float32))
+    const("nov_a_energy", np.array(-0.5 / nv.energy_std, dtype=np.float32))  # energy = -logsumexp
+    const("nov_a_distance", np.array(0.5 / nv.distance_std, dtype=np.float32))
+    const("nov_c", np.array(-0.5 * nv.energy_mean / nv.energy_std - 0.5 * nv.distance_mean / nv.distance_std,
+                            dtype=np.float32))
     nodes = [
         helper.make_node("MatMul", ["embedding", "head_wt"], ["head_mm"]),
         helper.make_node("Add", ["head_mm", "head_b"], ["head_logits"]),
-        helper.make_node("MatMul", ["embedding", "head_centroids_t"], ["head_sims"]),
-        helper.make_node("ReduceMax", ["head_sims"], ["head_maxsim"], axes=[1], keepdims=1),
-        helper.make_node("Sub", ["head_oos_tau", "head_maxsim"], ["head_gap"]),
-        helper.make_node("Mul", ["head_gap", "head_oos_kappa"], ["head_oos_logit"]),
-        helper.make_node("Concat", ["head_logits", "head_oos_logit"], ["head_all"], axis=1),
-        helper.make_node("Softmax", ["head_all"], ["head_p_all"], axis=1),
-        helper.make_node("Slice", ["head_p_all", "slice_start", "slice_end", "axis1"], ["probabilities"]),
+        helper.make_node("Softmax", ["head_logits"], ["probabilities"], axis=1),
         helper.make_node("MatMul", ["embedding", "sent_wt"], ["sent_mm"]),
         helper.make_node("Add", ["sent_mm", "sent_b"], ["sent_logits"]),
         helper.make_node("Softmax", ["sent_logits"], ["sent_p"], axis=1),
         helper.make_node("Gather", ["sent_p", "idx_pos"], ["sent_pos"], axis=1),
         helper.make_node("Gather", ["sent_p", "idx_neg"], ["sent_neg"], axis=1),
         helper.make_node("Sub", ["sent_pos", "sent_neg"], ["sentiment"]),
+        # novelty = a_e * logsumexp(logits) + a_d * min_c |xW - m_c|^2 + c   (heads.Novelty)
+        helper.make_node("ReduceLogSumExp", ["head_logits"], ["nov_lse"], axes=[1], keepdims=0),
+        helper.make_node("MatMul", ["embedding", "nov_whiten"], ["nov_xw"]),
+        helper.make_node("ReduceSumSquare", ["nov_xw"], ["nov_xw2"], axes=[1], keepdims=1),
+        helper.make_node("MatMul", ["nov_xw", "nov_means_t"], ["nov_cross"]),
+        helper.make_node("Mul", ["nov_cross", "nov_minus2"], ["nov_cross2"]),
+        helper.make_node("Add", ["nov_cross2", "nov_xw2"], ["nov_d0"]),
+        helper.make_node("Add", ["nov_d0", "nov_means_norm"], ["nov_d"]),
+        helper.make_node("ReduceMin", ["nov_d"], ["nov_dmin"], axes=[1], keepdims=0),
+        helper.make_node("Mul", ["nov_lse", "nov_a_energy"], ["nov_e"]),
+        helper.make_node("Mul", ["nov_dmin", "nov_a_distance"], ["nov_m"]),
+        helper.make_node("Add", ["nov_e", "nov_m"], ["nov_sum"]),
+        helper.make_node("Add", ["nov_sum", "nov_c"], ["novelty"]),
     ]
+    outputs = [
+        helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", n_classes]),
+        helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["batch", 384]),
+        helper.make_tensor_value_info("sentiment", TensorProto.FLOAT, ["batch"]),
+        helper.make_tensor_value_info("novelty", TensorProto.FLOAT, ["batch"]),
+    ]
+    if heads.upset is not None:
+        up = heads.upset
+        const("up_tok", up.token_weight.astype(np.float32))
+        const("up_we", up.embedding_weight.astype(np.float32))
+        const("up_b", np.array(up.bias, dtype=np.float32))
+        const("up_big", np.array(MASKED, dtype=np.float32))
+        const("up_one", np.array(1.0, dtype=np.float32))
+        const("up_zero", np.array(0.0, dtype=np.float32))
+        # upset = sigmoid(x.w + b + max(0, max_t tok[t]) + mean_t tok[t])   (mlcore.upset.UpsetHead)
+        nodes += [
+            helper.make_node("Cast", ["attention_mask"], ["up_mask"], to=TensorProto.FLOAT),
+            helper.make_node("Gather", ["up_tok", "input_ids"], ["up_g"], axis=0),
+            helper.make_node("Mul", ["up_g", "up_mask"], ["up_tw"]),
+            helper.make_node("Sub", ["up_mask", "up_one"], ["up_off0"]),
+            helper.make_node("Mul", ["up_off0", "up_big"], ["up_off"]),
+            helper.make_node("Add", ["up_tw", "up_off"], ["up_tw_masked"]),
+            helper.make_node("ReduceMax", ["up_tw_masked"], ["up_peak0"], axes=[1], keepdims=0),
+            helper.make_node("Max", ["up_peak0", "up_zero"], ["up_peak"]),
+            helper.make_node("ReduceSum", ["up_tw", "axis1"], ["up_sum"], keepdims=0),
+            helper.make_node("ReduceSum", ["up_mask", "axis1"], ["up_n0"], keepdims=0),
+            helper.make_node("Max", ["up_n0", "up_one"], ["up_n"]),
+            helper.make_node("Div", ["up_sum", "up_n"], ["up_mean"]),
+            helper.make_node("MatMul", ["embedding", "up_we"], ["up_x"]),
+            helper.make_node("Add", ["up_x", "up_b"], ["up_z0"]),
+            helper.make_node("Add", ["up_z0", "up_peak"], ["up_z1"]),
+            helper.make_node("Add", ["up_z1", "up_mean"], ["up_z"]),
+            helper.make_node("Sigmoid", ["up_z"], ["upset"]),
+        ]
+        outputs.append(helper.make_tensor_value_info("upset", TensorProto.FLOAT, ["batch"]))
     graph.node.extend(nodes)
     del graph.output[:]
-    graph.output.extend(
-        [
-            helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", n_classes]),
-            helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["batch", 384]),
-            helper.make_tensor_value_info("sentiment", TensorProto.FLOAT, ["batch"]),
-        ]
-    )
+    graph.output.extend(outputs)
     return model
 
 

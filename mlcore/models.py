@@ -15,6 +15,7 @@ class TrainingExample(models.Model):
     text = models.TextField()
     category = models.CharField(max_length=64, blank=True, db_index=True)
     sentiment = models.CharField(max_length=16, blank=True)
+    upset = models.BooleanField(null=True, blank=True)  # an upset (True) or calm (False) customer; None: unknown
     source = models.CharField(max_length=16, choices=Source.choices, db_index=True)
     weight = models.FloatField(default=1.0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -30,6 +30,7 @@ from mlcore.progress import trainingrun_push
 from mlcore.selectors import modelversion_active
 from mlcore.services import PromotionError, TrainingError, bundle_local_dir, modelversion_promote
 from mlcore.snapshot import Snapshot, snapshot_build, snapshot_load, snapshot_store
+from mlcore.upset import upset_inputs_build
 from mlcore.validate import bundle_validate_subprocess
 
 logger = logging.getLogger(__name__)
@@ -175,10 +176,15 @@ def _pipeline(run: TrainingRun) -> TrainingRun:
     w = np.array([r["weight"] for r in train_rows], dtype=np.float32)
     sy = np.array([heads.SENTIMENT_LABELS.index(r["sentiment"]) for r in sentiment_rows])
 
+    upset = upset_inputs_build(
+        upset_rows=[(r["text"], bool(r["upset"])) for r in snap.of("upset")], category_texts=texts,
+        tokenizer=encoder.tokenizer_load(), embed=lambda ts: embeddings_cached(ts, on_batch=beat),
+    )
+
     _update(run, stage="train")
     progress = _throttle(lambda epoch, epochs, loss: _update(run, epoch=epoch, epochs=epochs, loss=round(loss, 5)))
     fit = heads.heads_fit(
-        X=X, y=y, labels=labels, sentiment_X=sX, sentiment_y=sy, sample_weight=w, seed=run.pk or 0,
+        X=X, y=y, labels=labels, sentiment_X=sX, sentiment_y=sy, upset=upset, sample_weight=w, seed=run.pk or 0,
         inscope_escalation_target=settings.SUPPORTLOOP_INSCOPE_ESCALATION_TARGET, progress=progress,
     )
     progress.flush()

@@ -23,6 +23,8 @@ class Prediction:
     margin: float
     sentiment: float
     probabilities: dict[str, float]
+    novelty: float | None  # None: a bundle from before novelty scores
+    upset: float | None  # p(upset); None: a bundle without the upset head
     embedding: np.ndarray
     model_version: str
     latency_ms: float
@@ -54,18 +56,28 @@ class Predictor:
         except Exception as exc:
             raise BundleError(f"onnxruntime refused the model: {exc}") from exc
         outputs = [o.name for o in self.session.get_outputs()]
-        if outputs[:3] != ["probabilities", "embedding", "sentiment"]:
+        if outputs[:3] != ["probabilities", "embedding", "sentiment"] or \
+                not set(outputs[3:]) <= {"novelty", "upset"}:
             raise BundleError(f"unexpected outputs {outputs}")
+        self.outputs = outputs
         self.tokenizer = encoder.tokenizer_load()
         self.labels = list(self.manifest.labels)
         self.version = version or self.manifest.version
 
     def run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        out = self.run_all(texts)
+        return out["probabilities"], out["embedding"], out["sentiment"]
+
+    def run_all(self, texts: list[str]) -> dict[str, np.ndarray]:
         ids, mask = encoder.tokenize(self.tokenizer, texts)
-        probs, emb, sent = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        out = dict(zip(self.outputs, self.session.run(None, {"input_ids": ids, "attention_mask": mask}), strict=True))
+        probs, emb = out["probabilities"], out["embedding"]
         if probs.shape != (len(texts), len(self.labels)) or emb.shape != (len(texts), encoder.EMBED_DIM):
             raise BundleError(f"wrong output shapes {probs.shape} {emb.shape}")
-        return probs, emb, sent
+        for name in ("sentiment", "novelty", "upset"):
+            if name in out and out[name].shape != (len(texts),):
+                raise BundleError(f"wrong {name} shape {out[name].shape}")
+        return out
 
     def embed(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
         return self.run_batched(texts, batch_size=batch_size)[1]
@@ -84,11 +96,13 @@ class Predictor:
 
     def predict(self, text: str) -> Prediction:
         start = time.perf_counter()
-        probs, emb, sent = self.run([text])
+        out = self.run_all([text])
         latency = (time.perf_counter() - start) * 1000
+        probs, emb, sent = out["probabilities"], out["embedding"], out["sentiment"]
         p = probs[0]
-        if not (np.isfinite(p).all() and np.isfinite(emb).all() and np.isfinite(sent).all()):
+        if not all(np.isfinite(v).all() for v in out.values()):
             raise BundleError("non-finite output")
+        novelty, upset = out.get("novelty"), out.get("upset")
         order = np.argsort(p)[::-1]
         second = float(p[order[1]]) if len(order) > 1 else 0.0
         return Prediction(
@@ -97,6 +111,8 @@ class Predictor:
             margin=float(p[order[0]]) - second,
             sentiment=float(np.clip(sent[0], -1.0, 1.0)),
             probabilities={label: round(float(v), 6) for label, v in zip(self.labels, p, strict=True)},
+            novelty=None if novelty is None else float(novelty[0]),
+            upset=None if upset is None else float(np.clip(upset[0], 0.0, 1.0)),
             embedding=emb[0],
             model_version=self.version,
             latency_ms=latency,

@@ -41,8 +41,21 @@ def trainingexample_sentiment_set() -> list[tuple[str, str]]:
     return sorted(set(rows))
 
 
-def snapshot_id_compute(*, category_rows: list[tuple[str, str, float]], sentiment_rows: list[tuple[str, str]]) -> str:
+def trainingexample_upset_set() -> list[tuple[str, bool]]:
+    """(text, upset) for every text labeled calm or upset; an upset label wins over a calm one."""
+    best: dict[str, bool] = {}
+    for text, upset in TrainingExample.objects.filter(upset__isnull=False).values_list("text", "upset").iterator():
+        best[text] = best.get(text, False) or bool(upset)
+    return sorted(best.items())
+
+
+def snapshot_id_compute(
+    *, category_rows: list[tuple[str, str, float]], sentiment_rows: list[tuple[str, str]],
+    upset_rows: list[tuple[str, bool]] = (),
+) -> str:
     digest = hashlib.sha256()
+    for text, upset in upset_rows:
+        digest.update(f"u\x1f{text}\x1f{int(upset)}\x1e".encode())
     for text, cat, weight in category_rows:
         digest.update(f"c\x1f{text}\x1f{cat}\x1f{weight:.4f}\x1e".encode())
     for text, sent in sentiment_rows:

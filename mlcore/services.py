@@ -23,9 +23,11 @@ from mlcore.selectors import (
     snapshot_id_compute,
     trainingexample_category_set,
     trainingexample_sentiment_set,
+    trainingexample_upset_set,
 )
-from mlcore.starter import starter_inquiries, starter_sentiment
+from mlcore.starter import starter_inquiries, starter_sentiment, starter_upset
 from mlcore.swap import model_change_announce_on_commit
+from mlcore.upset import upset_inputs_build
 from mlcore.validate import bundle_validate_subprocess
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,9 @@ def starter_load() -> int:
     ] + [
         TrainingExample(text=r["text"], sentiment=r["sentiment"], source=TrainingExample.Source.STARTER)
         for r in starter_sentiment()
+    ] + [
+        TrainingExample(text=r["text"], upset=r["upset"] == "1", source=TrainingExample.Source.STARTER)
+        for r in starter_upset()
     ]
     before = TrainingExample.objects.filter(source=TrainingExample.Source.STARTER).count()
     TrainingExample.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
@@ -71,15 +76,32 @@ class ImportResult:
     errors: list[str]
 
 
+UPSET_VALUES = {"1": True, "true": True, "yes": True, "upset": True, "0": False, "false": False, "no": False,
+                "calm": False, "": None}
+
+
+def upset_value_parse(*, raw: str, tag: str | None) -> bool | None:
+    """An upset label from a cell: a flag (1/0, true/false, yes/no, upset/calm), or a tag letter's presence.
+
+    ValueError for anything else."""
+    raw = (raw or "").strip()
+    if tag:
+        return tag.upper() in raw.upper()
+    if raw.lower() not in UPSET_VALUES:
+        raise ValueError("upset must be one of 1, 0, true, false, yes, no, upset, calm (or empty)")
+    return UPSET_VALUES[raw.lower()]
+
+
 def trainingexamples_import(
-    *, path: Path, text_col: str, label_col: str, sentiment_col: str | None = None
+    *, path: Path, text_col: str, label_col: str, sentiment_col: str | None = None, upset_col: str | None = None,
+    upset_tag: str | None = None,
 ) -> ImportResult:
     """Import labeled rows from a CSV file. Bad rows are reported and skipped; good rows are kept."""
     errors: list[str] = []
     examples: list[TrainingExample] = []
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
-        missing = [c for c in (text_col, label_col) if c not in (reader.fieldnames or [])]
+        missing = [c for c in (text_col, label_col, upset_col) if c and c not in (reader.fieldnames or [])]
         if missing:
             raise ValueError(f"column(s) not in the file: {', '.join(missing)}; found {reader.fieldnames}")
         for line, row in enumerate(reader, start=2):
@@ -95,7 +117,13 @@ def trainingexamples_import(
             if sentiment and sentiment not in heads.SENTIMENT_LABELS:
                 errors.append(f"line {line}: sentiment must be one of {', '.join(heads.SENTIMENT_LABELS)}")
                 sentiment = ""
-            examples.append(TrainingExample(text=text, category=label, sentiment=sentiment,
+            upset = None
+            if upset_col:
+                try:
+                    upset = upset_value_parse(raw=row.get(upset_col) or "", tag=upset_tag)
+                except ValueError as exc:
+                    errors.append(f"line {line}: {exc}")
+            examples.append(TrainingExample(text=text, category=label, sentiment=sentiment, upset=upset,
                                             source=TrainingExample.Source.IMPORT))
     before = TrainingExample.objects.filter(source=TrainingExample.Source.IMPORT).count()
     TrainingExample.objects.bulk_create(examples, ignore_conflicts=True, batch_size=1000)
@@ -122,17 +150,24 @@ def modelversion_train(*, note: str = "", activate_if_none: bool = True, seed: i
         raise TrainingError("need labeled examples of at least two categories")
     if len({s for _, s in sentiment_rows}) < 3:
         raise TrainingError("need sentiment examples of all three polarities")
-    snapshot_id = snapshot_id_compute(category_rows=category_rows, sentiment_rows=sentiment_rows)
+    upset_rows = trainingexample_upset_set()
+    snapshot_id = snapshot_id_compute(category_rows=category_rows, sentiment_rows=sentiment_rows,
+                                      upset_rows=upset_rows)
 
     session = encoder.encoder_session()
     texts = [t for t, _, _ in category_rows]
     X = session.embed(texts)
+    known = dict(zip(texts, X, strict=True))
     y = np.array([labels.index(c) for _, c, _ in category_rows])
     w = np.array([wt for _, _, wt in category_rows], dtype=np.float32)
     sX = session.embed([t for t, _ in sentiment_rows])
     sy = np.array([heads.SENTIMENT_LABELS.index(s) for _, s in sentiment_rows])
+    upset = upset_inputs_build(
+        upset_rows=upset_rows, category_texts=texts, tokenizer=encoder.tokenizer_load(),
+        embed=lambda ts: embeddings_known(known=known, texts=ts, embed=session.embed),
+    )
     fit = heads.heads_fit(
-        X=X, y=y, labels=labels, sentiment_X=sX, sentiment_y=sy, sample_weight=w, seed=seed,
+        X=X, y=y, labels=labels, sentiment_X=sX, sentiment_y=sy, upset=upset, sample_weight=w, seed=seed,
         inscope_escalation_target=settings.SUPPORTLOOP_INSCOPE_ESCALATION_TARGET,
     )
     fit.metrics["reference"] = drift_reference(labels=labels, probabilities=fit.heads.probabilities(X),
@@ -166,6 +201,16 @@ def modelversion_train(*, note: str = "", activate_if_none: bool = True, seed: i
     if activate_if_none and modelversion_active() is None:
         mv = modelversion_promote(version=version)
     return mv
+
+
+def embeddings_known(*, known: dict[str, np.ndarray], texts: list[str], embed) -> np.ndarray:
+    """Embeddings of `texts`, reusing those already computed for this training."""
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    if missing:
+        known.update(zip(missing, embed(missing), strict=True))
+    if not texts:
+        return np.zeros((0, encoder.EMBED_DIM), dtype=np.float32)
+    return np.stack([known[t] for t in texts])
 
 
 def modelversion_promote(*, version: str, actor=None) -> ModelVersion:

@@ -17,7 +17,7 @@ from django.core.files.storage import storages
 from django.db.models import Max
 
 from feedback.scoring import ticket_feedback_score
-from mlcore.selectors import trainingexample_category_rows, trainingexample_sentiment_set
+from mlcore.selectors import trainingexample_category_rows, trainingexample_sentiment_set, trainingexample_upset_set
 
 TRUSTED_EVAL_SOURCES = ("gold", "agent")
 EVAL_MIN = 30  # below this many held-out gold/agent labels, starter/import rows of the same bucket join
@@ -106,6 +106,7 @@ def snapshot_build(*, previous: Snapshot | None = None) -> Snapshot:
     replay = replay_rows(previous=previous, exclude=used, limit=settings.SUPPORTLOOP_REPLAY_SIZE)
     rows += replay
     rows += [{"set": "sentiment", "text": t, "sentiment": s} for t, s in trainingexample_sentiment_set()]
+    rows += [{"set": "upset", "text": t, "upset": u} for t, u in trainingexample_upset_set()]
     snap = Snapshot(rows=rows)
     snap.snapshot_id = hashlib.sha256(snapshot_serialize(snap)).hexdigest()[:32]
     by_source: dict[str, int] = {}
@@ -113,6 +114,7 @@ def snapshot_build(*, previous: Snapshot | None = None) -> Snapshot:
         by_source[r["source"]] = by_source.get(r["source"], 0) + 1
     snap.stats = {"train": len(train) + len(feedback), "eval": len(held), "replay": len(replay),
                   "feedback": len(feedback), "feedback_poor": poor, "sentiment": len(snap.of("sentiment")),
+                  "upset": len(snap.of("upset")),
                   "by_source": by_source,
                   "eval_sources": sorted({r[3] for r in held})}
     return snap

@@ -25,3 +25,9 @@ def starter_sentiment() -> list[dict]:
 
 def starter_faq() -> list[dict]:
     return json.loads((STARTER_DIR / "faq.json").read_text(encoding="utf-8"))
+
+
+def starter_upset() -> list[dict]:
+    """Calm problem statements and upset customers (upset 0/1), written for the upset head."""
+    with open(STARTER_DIR / "upset.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))

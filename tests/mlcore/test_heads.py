@@ -43,22 +43,36 @@ def test_threshold_recommendation_respects_target_rate():
 
 
 def test_heads_fit_learns_and_flags_out_of_scope_points():
-    X, y, _ = blobs()
+    X, y, centers = blobs()
     labels = ["a", "b", "c", "d"]
     sy = y % 3
     fit = heads.heads_fit(X=X, y=y, labels=labels, sentiment_X=X, sentiment_y=sy)
     assert fit.metrics["accuracy"] > 0.95
-    assert set(fit.thresholds) == {"confidence", "margin", "negative_sentiment"}
+    assert set(fit.thresholds) == {"confidence", "margin", "novelty"}  # no upset head without its data
+    assert fit.heads.upset is None
     p = fit.heads.probabilities(X)
     assert (p.argmax(1) == y).mean() > 0.95
-    # A direction far from every class centroid gets little probability mass on any category.
+    # In-scope points mostly stay under the novelty threshold; a direction far from every class is above it.
+    assert (fit.heads.novelty_scores(X) > fit.thresholds["novelty"]).mean() < 0.1
     rng = np.random.default_rng(5)
-    far = -fit.heads.centroids.sum(0) + 0.01 * rng.normal(size=X.shape[1])
+    far = -centers.sum(0) + 0.01 * rng.normal(size=X.shape[1])
     far /= np.linalg.norm(far)
-    conf_far = fit.heads.probabilities(far[None, :].astype(np.float32)).max()
-    assert conf_far < fit.thresholds["confidence"]
+    assert fit.heads.novelty_scores(far[None, :].astype(np.float32))[0] > fit.thresholds["novelty"]
     s = fit.heads.sentiment(X)
     assert s.min() >= -1 and s.max() <= 1
+
+
+def test_novelty_is_the_mean_of_standardised_energy_and_mahalanobis_distance():
+    X, y, _ = blobs()
+    nv = heads.novelty_fit(X=X, y=y, n_classes=4)
+    logits = np.random.default_rng(2).normal(size=(len(X), 4)).astype(np.float32)
+    heads.novelty_standardise(novelty=nv, embeddings=X, logits=logits)
+    scores = nv.scores(embeddings=X, logits=logits)
+    assert abs(scores.mean()) < 1e-4  # both parts standardised on the same rows
+    _, distance = nv.raw(embeddings=X, logits=logits)
+    means = np.stack([X[y == c].mean(0) for c in range(4)])
+    assert distance.argmin() == np.argmin([((x - means) @ nv.whiten @ nv.whiten.T @ (x - means).T).diagonal().min()
+                                           for x in X])
 
 
 def test_sample_weights_change_the_fit():

@@ -29,6 +29,34 @@ def test_import_labeled_names_missing_columns(db, tmp_path):
         call_command("import_labeled", str(f), "--label-col", "label")
 
 
+def test_import_labeled_reads_upset_labels_as_flags_or_tag_letters(db, tmp_path, capsys):
+    from mlcore.selectors import trainingexample_upset_set
+
+    flags = tmp_path / "flags.csv"
+    flags.write_text("text,category,angry\nwhere is my damn parcel,delivery,yes\nsend the invoice,invoice,0\n"
+                     "hello,contact,maybe\n")
+    call_command("import_labeled", str(flags), "--upset-col", "angry")
+    assert "line 4: upset must be one of" in capsys.readouterr().err
+    tags = tmp_path / "tags.csv"
+    tags.write_text("text,category,tags\nfix the goddamn address,shipping_address,BLW\n"
+                    "fix my address,shipping_address,BL\n")
+    call_command("import_labeled", str(tags), "--upset-col", "tags", "--upset-tag", "W")
+    got = dict(trainingexample_upset_set())
+    assert got["where is my damn parcel"] is True and got["send the invoice"] is False
+    assert got["fix the goddamn address"] is True and got["fix my address"] is False
+    assert "hello" not in got  # the bad cell is reported; the row keeps its category without an upset label
+    assert TrainingExample.objects.filter(text="hello", category="contact").exists()
+
+
+def test_starter_set_teaches_calm_and_upset_examples(db):
+    from mlcore.selectors import trainingexample_upset_set
+    from mlcore.services import starter_load
+
+    starter_load()
+    labels = [u for _, u in trainingexample_upset_set()]
+    assert sum(labels) > 500 and len(labels) - sum(labels) > 500
+
+
 def test_more_trusted_label_wins_for_the_same_text(db):
     TrainingExample.objects.create(text="Zebra parcel status?", category="order", source="starter")
     TrainingExample.objects.create(text="zebra parcel status? ", category="delivery", source="agent")
