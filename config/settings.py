@@ -270,6 +270,9 @@ SUPPORTLOOP_ONNX_THREADS = env.int("SUPPORTLOOP_ONNX_THREADS", default=1)
 SUPPORTLOOP_WEB_SYNC_THREADS = env.int("SUPPORTLOOP_WEB_SYNC_THREADS", default=1)
 # Per web process, at most one websocket hint per group in this interval (supportdesk/realtime.py).
 SUPPORTLOOP_HINT_INTERVAL_SECONDS = env.float("SUPPORTLOOP_HINT_INTERVAL_SECONDS", default=0.25)
+# A waiting customer's page says when a person usually replies: the median of recent escalations
+# (supportdesk.selectors.reply_estimate_get), or this many hours until 20 of them have a reply.
+SUPPORTLOOP_REPLY_ESTIMATE_HOURS = env.float("SUPPORTLOOP_REPLY_ESTIMATE_HOURS", default=24.0)
 
 # Web processes re-read the model routing on a Redis message (PUSH) and, as a fallback, every CHECK seconds
 # in a background thread; 0 checks inline on every call (tests).
@@ -280,14 +283,16 @@ SUPPORTLOOP_CANARY_STAGES = [float(x) for x in env.list("SUPPORTLOOP_CANARY_STAG
                                                                                             "0.5", "1.0"])]
 SUPPORTLOOP_CANARY_MIN_SAMPLES = env.int("SUPPORTLOOP_CANARY_MIN_SAMPLES", default=50)
 SUPPORTLOOP_CANARY_MIN_STAGE_SECONDS = env.float("SUPPORTLOOP_CANARY_MIN_STAGE_SECONDS", default=600.0)
-SUPPORTLOOP_CANARY_ESCALATION_TOLERANCE = env.float("SUPPORTLOOP_CANARY_ESCALATION_TOLERANCE", default=0.02)
+SUPPORTLOOP_CANARY_ESCALATION_TOLERANCE = env.float("SUPPORTLOOP_CANARY_ESCALATION_TOLERANCE", default=0.015)
 SUPPORTLOOP_CANARY_FEEDBACK_TOLERANCE = env.float("SUPPORTLOOP_CANARY_FEEDBACK_TOLERANCE", default=0.05)
 SUPPORTLOOP_POLICY_CACHE_SECONDS = env.float("SUPPORTLOOP_POLICY_CACHE_SECONDS", default=2.0)
 SUPPORTLOOP_RATE_CAPACITY = env.int("SUPPORTLOOP_RATE_CAPACITY", default=20)
 SUPPORTLOOP_RATE_REFILL_PER_SECOND = env.float("SUPPORTLOOP_RATE_REFILL_PER_SECOND", default=0.5)
 SUPPORTLOOP_TRUSTED_PROXY_COUNT = env.int("SUPPORTLOOP_TRUSTED_PROXY_COUNT", default=0)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-SUPPORTLOOP_INSCOPE_ESCALATION_TARGET = env.float("SUPPORTLOOP_INSCOPE_ESCALATION_TARGET", default=0.07)
+SUPPORTLOOP_INSCOPE_ESCALATION_TARGET = env.float("SUPPORTLOOP_INSCOPE_ESCALATION_TARGET", default=0.015)
+# repeat_contact (SPEC §3.3): another ticket of the same email open, or closed within this many days.
+SUPPORTLOOP_REPEAT_CONTACT_DAYS = env.int("SUPPORTLOOP_REPEAT_CONTACT_DAYS", default=7)
 
 # Continuous learning (SPEC §6.2-6.4, 6.6)
 SUPPORTLOOP_EVAL_FRACTION = env.float("SUPPORTLOOP_EVAL_FRACTION", default=0.15)  # held-out gold, by text hash

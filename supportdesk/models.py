@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -27,6 +28,8 @@ class Inquiry(models.Model):
     confidence = models.FloatField(null=True, blank=True)
     margin = models.FloatField(null=True, blank=True)
     sentiment = models.FloatField(null=True, blank=True)
+    upset = models.FloatField(null=True, blank=True)  # p(upset) from the version's upset head
+    novelty = models.FloatField(null=True, blank=True)  # how unlike every known category (higher: less)
     probabilities = models.JSONField(default=dict, blank=True)
     embedding = models.BinaryField(null=True, blank=True, editable=False)
     model_version = models.CharField(max_length=32, blank=True, db_index=True)
@@ -49,7 +52,11 @@ class Inquiry(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "inquiries"
-        indexes = [models.Index(fields=["status", "sentiment", "created_at"], name="inquiry_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "upset", "created_at"], name="inquiry_queue_idx"),
+            # Repeat contact and the customer's other tickets look up by email, whatever its case.
+            models.Index(Lower("email"), name="inquiry_email_lower_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.status} {self.text[:50]}"
@@ -115,10 +122,14 @@ class EscalationPolicy(models.Model):
 
     confidence_threshold = models.FloatField(default=0.7)
     margin_threshold = models.FloatField(default=0.1)
-    negative_sentiment_threshold = models.FloatField(default=-0.5)
+    negative_sentiment_threshold = models.FloatField(
+        default=-0.5, help_text="Only for model versions without an upset head: sentiment below this escalates.")
+    upset_threshold = models.FloatField(
+        default=0.7, help_text="p(upset) at or above this escalates, unless the version's own threshold applies.")
     high_risk_categories = models.JSONField(default=list)
     use_model_thresholds = models.BooleanField(
-        default=True, help_text="Use the confidence and margin thresholds recommended by the active model version."
+        default=True,
+        help_text="Use the confidence, margin, upset and novelty thresholds recommended by each model version.",
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

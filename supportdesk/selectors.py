@@ -2,11 +2,16 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
 
 from supportdesk.models import EscalationPolicy, FAQEntry, Inquiry
+from supportdesk.repeat import OPEN_STATUSES, earlier_ticket_build, repeat_contact_detect
 from supportdesk.rules import Thresholds
 
 
@@ -36,13 +41,18 @@ def escalation_policy_cached() -> EscalationPolicy:
 def escalation_thresholds(*, model_thresholds: dict | None) -> Thresholds:
     policy = escalation_policy_cached()
     confidence, margin = policy.confidence_threshold, policy.margin_threshold
+    upset, novelty = policy.upset_threshold, None
     if policy.use_model_thresholds and model_thresholds:
         confidence = float(model_thresholds.get("confidence", confidence))
         margin = float(model_thresholds.get("margin", margin))
+        upset = float(model_thresholds.get("upset", upset))
+        novelty = model_thresholds.get("novelty")
     return Thresholds(
         confidence=confidence,
         margin=margin,
         negative_sentiment=policy.negative_sentiment_threshold,
+        upset=upset,
+        novelty=None if novelty is None else float(novelty),
         high_risk=frozenset(policy.high_risk_categories or []),
     )
 
@@ -89,6 +99,53 @@ def selector_caches_clear() -> None:
     with _cache_lock:
         _faq_cache.clear()
         _policy_cache.update(policy=None, at=0.0)
+        _reply_estimate_cache.update(value=None, at=0.0)
+
+
+REPLY_ESTIMATE_WINDOW = timedelta(days=30)
+REPLY_ESTIMATE_MIN_SAMPLES = 20
+REPLY_ESTIMATE_CACHE_SECONDS = 60.0
+_reply_estimate_cache: dict = {"value": None, "at": 0.0}
+
+
+def _reply_estimate_compute() -> timedelta:
+    import statistics
+
+    from django.db.models import Min
+
+    from supportdesk.models import TicketEvent, TicketMessage
+
+    escalated_at_intake = TicketEvent.objects.filter(from_status=Inquiry.Status.RECEIVED,
+                                                     to_status=Inquiry.Status.ESCALATED).values("inquiry_id")
+    rows = (
+        Inquiry.objects.filter(created_at__gte=timezone.now() - REPLY_ESTIMATE_WINDOW, pk__in=escalated_at_intake)
+        .annotate(first_reply=Min("messages__created_at",
+                                  filter=Q(messages__author_kind=TicketMessage.Author.AGENT)))
+        .filter(first_reply__isnull=False)
+        .order_by()
+        .values_list("created_at", "first_reply")
+    )
+    waits = [first_reply - created_at for created_at, first_reply in rows]
+    if len(waits) < REPLY_ESTIMATE_MIN_SAMPLES:
+        return timedelta(hours=settings.SUPPORTLOOP_REPLY_ESTIMATE_HOURS)
+    return statistics.median(waits)
+
+
+def reply_estimate_get() -> timedelta:
+    """Roughly how long a person takes to answer, for the page of a ticket waiting for one.
+
+    The median time from creation to the first agent reply over the tickets of the last 30 days
+    escalated when they came in (not the ones reopened by a follow-up), once at least 20 of them have
+    a reply; until then SUPPORTLOOP_REPLY_ESTIMATE_HOURS. The page is public and polled: each process
+    computes it at most once a minute."""
+    with _cache_lock:
+        value, at = _reply_estimate_cache["value"], _reply_estimate_cache["at"]
+    if value is not None and time.monotonic() - at < REPLY_ESTIMATE_CACHE_SECONDS:
+        return value
+    value = _reply_estimate_compute()
+    with _cache_lock:
+        _reply_estimate_cache.update(value=value, at=time.monotonic())
+    return value
 
 
 def category_choices() -> list[str]:
@@ -103,15 +160,15 @@ def category_choices() -> list[str]:
 
 
 def agent_queue():
-    """Open escalations, most negative first, then oldest (SPEC §3.5)."""
+    """Open escalations, most upset first, then oldest (SPEC §3.5)."""
     from django.db.models import F, Value
     from django.db.models.functions import Coalesce
 
     return (
         Inquiry.objects.filter(status__in=[Inquiry.Status.ESCALATED, Inquiry.Status.ASSIGNED])
         .select_related("assigned_to")
-        .annotate(sort_sentiment=Coalesce(F("sentiment"), Value(0.0)))
-        .order_by("sort_sentiment", "created_at", "id")
+        .annotate(sort_upset=Coalesce(F("upset"), Value(0.0)))
+        .order_by("-sort_upset", "created_at", "id")
     )
 
 
@@ -134,3 +191,46 @@ def inquiry_counts_by_status() -> dict[str, int]:
     for row in Inquiry.objects.values("status").annotate(n=Count("id")):
         counts[row["status"]] = row["n"]
     return counts
+
+
+def _by_email(email: str):
+    """Tickets of this email whatever its case, through the Lower(email) index (iexact would scan)."""
+    return Inquiry.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+
+
+def inquiry_earlier_tickets(*, email: str, exclude_pk: int | None, limit: int = 20) -> list[Inquiry]:
+    """The other tickets of this email (matched case-insensitively), newest first; none for an empty email."""
+    if not email:
+        return []
+    tickets = _by_email(email)
+    if exclude_pk is not None:
+        tickets = tickets.exclude(pk=exclude_pk)
+    return list(tickets.only("id", "status", "text", "created_at", "updated_at", "resolved_at")
+                .order_by("-created_at", "-id")[:limit])
+
+
+def repeat_contact_window() -> timedelta:
+    return timedelta(days=settings.SUPPORTLOOP_REPEAT_CONTACT_DAYS)
+
+
+# At most this many candidate rows are read per inquiry. Every open or automatically answered row read
+# counts, so only that many resolved tickets touched in the window but resolved before it could hide one.
+REPEAT_CONTACT_SCAN_MAX = 50
+
+
+def inquiry_repeat_contact(*, email: str, exclude_pk: int | None, now: datetime | None = None) -> bool:
+    """Does this email have another ticket open, or closed within SUPPORTLOOP_REPEAT_CONTACT_DAYS?
+
+    On the inquiry path: one query, three columns, only the open tickets and those touched within the
+    window (a ticket is never closed after its last update), then the pure rule (supportdesk.repeat)."""
+    if not email:
+        return False
+    now = now or timezone.now()
+    window = repeat_contact_window()
+    rows = _by_email(email).filter(Q(status__in=OPEN_STATUSES) | Q(updated_at__gte=now - window))
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    earlier = [earlier_ticket_build(status=status, resolved_at=resolved_at, updated_at=updated_at)
+               for status, resolved_at, updated_at in rows.order_by().values_list("status", "resolved_at", "updated_at")
+               [:REPEAT_CONTACT_SCAN_MAX]]
+    return repeat_contact_detect(earlier=earlier, now=now, window=window)

@@ -1,8 +1,11 @@
 from django.urls import reverse
+from django.utils.text import Truncator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from supportdesk.forms import MAX_TEXT
 from supportdesk.models import Inquiry
+from supportdesk.selectors import inquiry_earlier_tickets
 
 
 class StrictCharField(serializers.CharField):
@@ -97,13 +100,35 @@ class TicketMessageSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+EARLIER_TEXT_CHARS = 80
+
+
+class EarlierTicketSerializer(serializers.Serializer):
+    """Another ticket of the same customer (email, any case)."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    text = serializers.SerializerMethodField(help_text=f"The first {EARLIER_TEXT_CHARS} characters of the inquiry.")
+
+    def get_text(self, obj: Inquiry) -> str:
+        return Truncator(obj.text).chars(EARLIER_TEXT_CHARS)
+
+
 class AgentTicketSerializer(AgentQueueItemSerializer):
     messages = TicketMessageSerializer(many=True)
     confirmed_category = serializers.CharField()
     probabilities = serializers.JSONField()
+    earlier_tickets = serializers.SerializerMethodField(
+        help_text="The customer's other tickets (same email, any case), newest first, at most 20.")
 
     class Meta(AgentQueueItemSerializer.Meta):
-        fields = [*AgentQueueItemSerializer.Meta.fields, "confirmed_category", "probabilities", "messages"]
+        fields = [*AgentQueueItemSerializer.Meta.fields, "confirmed_category", "probabilities", "messages",
+                  "earlier_tickets"]
+
+    @extend_schema_field(EarlierTicketSerializer(many=True))
+    def get_earlier_tickets(self, obj: Inquiry) -> list[dict]:
+        return EarlierTicketSerializer(inquiry_earlier_tickets(email=obj.email, exclude_pk=obj.pk), many=True).data
 
 
 class ReplyInputSerializer(serializers.Serializer):

@@ -3,13 +3,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from supportdesk.forms import FollowUpForm, InquiryForm
+from supportdesk.models import Inquiry
 from supportdesk.ratelimit import submission_allowed
 from supportdesk.roles import ADMIN, AGENT, ANNOTATOR, REVIEWER, user_has_role
-from supportdesk.rules import REASON_TEXT
-from supportdesk.selectors import inquiry_get_by_token
-from supportdesk.services import FOLLOW_UP, NO_ANSWER, inquiry_submit, ticket_follow_up
-
-EXTRA_REASONS = {NO_ANSWER: "no prepared answer fits", FOLLOW_UP: "you sent a follow-up"}
+from supportdesk.selectors import inquiry_get_by_token, reply_estimate_get
+from supportdesk.services import inquiry_submit, ticket_follow_up
+from supportdesk.wording import customer_status_label, reply_estimate_text
 
 
 def too_many(retry_after: int, request) -> HttpResponse:
@@ -36,10 +35,13 @@ def ticket_context(inquiry) -> dict:
     from feedback.forms import ExplicitFeedbackForm
     from feedback.models import ExplicitFeedback
 
-    reasons = [REASON_TEXT.get(r) or EXTRA_REASONS.get(r, r) for r in inquiry.escalation_reasons]
+    # Plain words only: no category, confidence, model version or escalation reason (those are for agents).
     messages_list = list(inquiry.messages.all())
     answered = bool(inquiry.answer) or any(m.author_kind == "agent" for m in messages_list)
-    return {"inquiry": inquiry, "reasons": reasons, "messages_list": messages_list,
+    waiting = inquiry.status == Inquiry.Status.ESCALATED
+    return {"inquiry": inquiry, "messages_list": messages_list,
+            "status_label": customer_status_label(status=inquiry.status),
+            "reply_estimate": reply_estimate_text(estimate=reply_estimate_get()) if waiting else "",
             "follow_up_form": FollowUpForm(), "answered": answered,
             "feedback": ExplicitFeedback.objects.filter(inquiry=inquiry).first(),
             "feedback_form": ExplicitFeedbackForm()}

@@ -2,7 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from supportdesk.models import FAQEntry, Inquiry
+from supportdesk.models import FAQEntry, Inquiry, TicketEvent, TicketMessage
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -29,6 +29,24 @@ class InquiryFactory(factory.django.DjangoModelFactory):
     text = factory.Faker("sentence")
     name = factory.Faker("name")
     email = factory.Faker("email")
+
+
+class TicketMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TicketMessage
+
+    inquiry = factory.SubFactory(InquiryFactory)
+    author_kind = TicketMessage.Author.AGENT
+    body = factory.Faker("sentence")
+
+
+class TicketEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TicketEvent
+
+    inquiry = factory.SubFactory(InquiryFactory)
+    from_status = Inquiry.Status.RECEIVED
+    to_status = Inquiry.Status.ESCALATED
 
 
 class FAQEntryFactory(factory.django.DjangoModelFactory):

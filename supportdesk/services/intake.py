@@ -12,7 +12,7 @@ from mlcore.serving import ModelUnavailable, predictor_route
 from supportdesk import metrics, rules
 from supportdesk.models import Inquiry, TicketEvent, TicketMessage
 from supportdesk.realtime import ticket_changed_push
-from supportdesk.selectors import escalation_thresholds, faq_nearest
+from supportdesk.selectors import escalation_thresholds, faq_nearest, inquiry_repeat_contact
 from supportdesk.services.rows import row_insert, row_update, rows_insert
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,8 @@ def inquiry_classify(*, inquiry: Inquiry) -> Inquiry:
     thresholds = escalation_thresholds(model_thresholds=predictor.manifest.thresholds)
     reasons = rules.escalation_reasons(
         category=prediction.category, confidence=prediction.confidence, margin=prediction.margin,
-        sentiment=prediction.sentiment, thresholds=thresholds,
+        sentiment=prediction.sentiment, upset=prediction.upset, novelty=prediction.novelty, thresholds=thresholds,
+        repeat_contact=inquiry_repeat_contact(email=inquiry.email, exclude_pk=inquiry.pk),
     )
     faq = None
     if not reasons:
@@ -88,12 +89,14 @@ def inquiry_classify(*, inquiry: Inquiry) -> Inquiry:
     inquiry.confidence = prediction.confidence
     inquiry.margin = prediction.margin
     inquiry.sentiment = prediction.sentiment
+    inquiry.upset = prediction.upset
+    inquiry.novelty = prediction.novelty
     inquiry.probabilities = prediction.probabilities
     inquiry.embedding = prediction.embedding.astype(np.float32).tobytes()
     inquiry.model_version = prediction.model_version
     inquiry.latency_ms = prediction.latency_ms
-    fields += ["category", "confidence", "margin", "sentiment", "probabilities", "embedding", "model_version",
-               "latency_ms"]
+    fields += ["category", "confidence", "margin", "sentiment", "upset", "novelty", "probabilities", "embedding",
+               "model_version", "latency_ms"]
     inquiry = _inquiry_outcome(inquiry=inquiry, reasons=reasons, faq=faq, fields=fields,
                                note=f" by {prediction.model_version}")
     if shadow is not None:
@@ -109,6 +112,7 @@ def _shadow_score(*, inquiry: Inquiry, shadow) -> None:
         p = shadow.predict(inquiry.text)
         reasons = rules.escalation_reasons(
             category=p.category, confidence=p.confidence, margin=p.margin, sentiment=p.sentiment,
+            upset=p.upset, novelty=p.novelty,
             thresholds=escalation_thresholds(model_thresholds=shadow.manifest.thresholds),
         )
         shadowprediction_record(inquiry=inquiry, version=p.model_version, category=p.category,

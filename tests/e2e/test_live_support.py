@@ -61,7 +61,8 @@ def test_escalation_reply_live_and_xss_inert_everywhere(asgi_server, active_mode
     reply = customer.locator(".message-agent .body")
     expect(reply).to_contain_text("Refund approved.", timeout=10000)  # arrived without a reload
     expect(reply).to_contain_text(PAYLOADS[1])
-    expect(customer.locator(".status")).to_contain_text("Assigned")
+    expect(customer.locator(".status")).to_have_text("An agent is on it")  # plain words, not the status code
+    expect(customer.locator("section.escalated")).to_contain_text("An agent is working on your ticket.")
 
     customer.fill("textarea[name=body]", "Thanks! " + XSS)
     customer.click("form.follow-up button")

@@ -25,6 +25,7 @@ def test_admin_policy_edit_records_who(client, admin_user, db):
     policy = EscalationPolicy.objects.create(high_risk_categories=["refund"])
     r = client.post(f"/admin/supportdesk/escalationpolicy/{policy.pk}/change/", {
         "confidence_threshold": "0.8", "margin_threshold": "0.1", "negative_sentiment_threshold": "-0.5",
+            "upset_threshold": "0.7",
         "high_risk_categories": '["refund", "payment"]', "use_model_thresholds": "",
     })
     assert r.status_code == 302, r.content[:2000]

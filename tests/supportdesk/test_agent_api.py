@@ -70,3 +70,46 @@ def test_unknown_ticket_is_404(agent_api):
 def test_agent_api_is_in_the_openapi_schema(client, db):
     paths = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
     assert {"/api/agent/queue/", "/api/agent/tickets/{id}/claim/", "/api/agent/tickets/{id}/resolve/"} <= set(paths)
+
+
+def test_ticket_detail_lists_the_customers_earlier_tickets(agent_api, db):
+    current = InquiryFactory(email="Ada@Repeat.Test", status="escalated")
+    older = InquiryFactory(email="ada@repeat.test", status="resolved", text="y" * 200)
+    newer = InquiryFactory(email="ADA@repeat.test", status="answered_auto", text="Where is my parcel?")
+    InquiryFactory(email="grace@repeat.test", status="escalated")
+    body = agent_api.get(f"/api/agent/tickets/{current.pk}/").json()
+    assert [t["id"] for t in body["earlier_tickets"]] == [newer.pk, older.pk]
+    first, second = body["earlier_tickets"]
+    assert set(first) == {"id", "status", "created_at", "text"}
+    assert first["status"] == "answered_auto" and first["text"] == "Where is my parcel?" and first["created_at"]
+    assert second["text"] == "y" * 79 + "…"
+    # the actions answer with the same shape
+    assert [t["id"] for t in agent_api.post(f"/api/agent/tickets/{current.pk}/claim/").json()["earlier_tickets"]] \
+        == [newer.pk, older.pk]
+
+
+def test_ticket_detail_without_email_has_no_earlier_tickets(agent_api, db):
+    current = InquiryFactory(email="", status="escalated")
+    InquiryFactory(email="", status="escalated")
+    assert agent_api.get(f"/api/agent/tickets/{current.pk}/").json()["earlier_tickets"] == []
+
+
+def test_earlier_tickets_are_for_agents_only(db):
+    current = InquiryFactory(email="ada@repeat.test", status="escalated")
+    InquiryFactory(email="ada@repeat.test", status="resolved", text="private history")
+    anonymous = APIClient().get(f"/api/agent/tickets/{current.pk}/")
+    assert anonymous.status_code in (401, 403) and b"private history" not in anonymous.content
+    customer = APIClient()
+    customer.force_authenticate(UserFactory(username="cust", roles=["customer"]))
+    r = customer.get(f"/api/agent/tickets/{current.pk}/")
+    assert r.status_code == 403 and b"private history" not in r.content
+
+
+def test_earlier_tickets_are_documented_in_the_schema(client, db):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    ticket = schema["components"]["schemas"]["AgentTicket"]
+    field = ticket["properties"]["earlier_tickets"]
+    assert field["type"] == "array" and field["items"]["$ref"].endswith("/EarlierTicket")
+    earlier = schema["components"]["schemas"]["EarlierTicket"]
+    assert set(earlier["properties"]) == {"id", "status", "created_at", "text"}
+    assert "earlier_tickets" in ticket["required"]

@@ -47,9 +47,9 @@ def test_refund_is_high_risk_and_escalated(client, active_model):
     assert body["answer"] == ""
 
 
-def test_off_topic_text_gets_low_confidence(client, active_model):
+def test_off_topic_text_is_escalated_as_unfamiliar(client, active_model):
     body = post(client, {"text": "What is the boiling point of nitrogen at sea level?"}).json()
-    assert "low_confidence" in body["reasons"]
+    assert body["escalated"] and {"low_confidence", "out_of_scope"} & set(body["reasons"])
 
 
 @pytest.mark.parametrize(

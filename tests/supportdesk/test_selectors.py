@@ -1,0 +1,170 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from supportdesk import selectors
+from supportdesk.models import Inquiry, TicketMessage
+from supportdesk.selectors import inquiry_earlier_tickets, inquiry_repeat_contact, reply_estimate_get
+from tests.factories import InquiryFactory, TicketEventFactory, TicketMessageFactory
+
+EMAIL = "ada@repeat.test"
+
+
+def ticket(*, status: str, email: str = EMAIL, days_ago: float = 0, resolved_days_ago: float | None = None) -> Inquiry:
+    """A ticket last updated `days_ago` (resolved `resolved_days_ago`, by default when it was last updated)."""
+    inquiry = InquiryFactory(email=email, status=status)
+    now = timezone.now()
+    updated_at = now - timedelta(days=days_ago)
+    resolved_at = None
+    if status == "resolved":
+        resolved_at = now - timedelta(days=days_ago if resolved_days_ago is None else resolved_days_ago)
+    Inquiry.objects.filter(pk=inquiry.pk).update(updated_at=updated_at, resolved_at=resolved_at,
+                                                 created_at=updated_at - timedelta(hours=1))
+    inquiry.refresh_from_db()
+    return inquiry
+
+
+def repeat(email: str = EMAIL, exclude_pk: int | None = None, **kw) -> bool:
+    return inquiry_repeat_contact(email=email, exclude_pk=exclude_pk, **kw)
+
+
+@pytest.mark.parametrize("status", ["received", "escalated", "assigned"])
+def test_an_open_ticket_makes_a_repeat_contact_however_old(db, status):
+    ticket(status=status, days_ago=60)
+    assert repeat() is True
+
+
+@pytest.mark.parametrize("status", ["resolved", "answered_auto"])
+@pytest.mark.parametrize(("days_ago", "expected"), [(6, True), (8, False)])
+def test_a_closed_ticket_counts_within_seven_days(db, status, days_ago, expected):
+    ticket(status=status, days_ago=days_ago)
+    assert repeat() is expected
+
+
+def test_resolved_long_ago_but_touched_recently_is_not_a_repeat(db):
+    ticket(status="resolved", days_ago=1, resolved_days_ago=8)
+    assert repeat() is False
+
+
+def test_the_window_boundary_is_inclusive(db):
+    closed = ticket(status="answered_auto", days_ago=7)
+    assert repeat(now=closed.updated_at + timedelta(days=7)) is True
+    assert repeat(now=closed.updated_at + timedelta(days=7, microseconds=1)) is False
+
+
+def test_the_window_is_a_setting(db, settings):
+    ticket(status="resolved", days_ago=8)
+    settings.SUPPORTLOOP_REPEAT_CONTACT_DAYS = 10
+    assert repeat() is True
+    settings.SUPPORTLOOP_REPEAT_CONTACT_DAYS = 7
+    assert repeat() is False
+
+
+def test_another_email_is_not_a_repeat(db):
+    ticket(status="escalated", email="grace@repeat.test")
+    assert repeat() is False
+
+
+def test_emails_match_whatever_their_case(db):
+    ticket(status="escalated", email="Ada@Repeat.TEST")
+    assert repeat(email="ada@REPEAT.test") is True
+
+
+def test_the_excluded_ticket_is_ignored(db):
+    current = ticket(status="received")
+    assert repeat(exclude_pk=current.pk) is False
+    assert repeat() is True
+
+
+def test_an_empty_email_is_never_a_repeat(db, django_assert_num_queries):
+    ticket(status="escalated", email="")
+    with django_assert_num_queries(0):
+        assert repeat(email="") is False
+
+
+def test_repeat_contact_is_one_query(db, django_assert_num_queries):
+    for _ in range(3):
+        ticket(status="resolved", days_ago=30)
+    ticket(status="answered_auto", days_ago=2)
+    with django_assert_num_queries(1) as ctx:
+        assert repeat(exclude_pk=None) is True
+    sql = ctx.captured_queries[0]["sql"].lower()
+    assert '"text"' not in sql and "order by" not in sql and "limit" in sql
+
+
+def test_earlier_tickets_are_the_others_of_that_email_newest_first(db):
+    oldest = ticket(status="resolved", days_ago=20)
+    middle = ticket(status="answered_auto", email=EMAIL.upper(), days_ago=10)
+    current = ticket(status="received")
+    ticket(status="escalated", email="grace@repeat.test")
+    earlier = inquiry_earlier_tickets(email=EMAIL, exclude_pk=current.pk)
+    assert [t.pk for t in earlier] == [middle.pk, oldest.pk]
+    assert [t.pk for t in inquiry_earlier_tickets(email=EMAIL, exclude_pk=None)] == [current.pk, middle.pk, oldest.pk]
+
+
+def test_earlier_tickets_are_limited_and_none_for_an_empty_email(db, django_assert_num_queries):
+    tickets = [ticket(status="resolved", days_ago=d) for d in range(5)]
+    assert [t.pk for t in inquiry_earlier_tickets(email=EMAIL, exclude_pk=None, limit=2)] == [tickets[0].pk,
+                                                                                              tickets[1].pk]
+    ticket(status="escalated", email="")
+    with django_assert_num_queries(0):
+        assert inquiry_earlier_tickets(email="", exclude_pk=None) == []
+
+
+# reply_estimate_get: what a waiting customer is told about when a person replies.
+
+
+@pytest.fixture
+def fresh_estimate():
+    selectors.selector_caches_clear()
+    yield
+    selectors.selector_caches_clear()
+
+
+def escalation(*, waited: timedelta | None, days_ago: float = 1, from_status: str = "received") -> Inquiry:
+    """A ticket created `days_ago` and escalated from `from_status`, first answered by an agent `waited` later."""
+    inquiry = InquiryFactory(status="assigned")
+    created = timezone.now() - timedelta(days=days_ago)
+    Inquiry.objects.filter(pk=inquiry.pk).update(created_at=created)
+    TicketEventFactory(inquiry=inquiry, from_status=from_status)
+    if waited is not None:
+        for kind, after in [("customer", timedelta(minutes=1)), ("agent", waited), ("agent", waited * 3)]:
+            message = TicketMessageFactory(inquiry=inquiry, author_kind=kind)
+            TicketMessage.objects.filter(pk=message.pk).update(created_at=created + after)
+    return inquiry
+
+
+def test_fewer_than_20_replied_escalations_fall_back_to_the_setting(db, fresh_estimate, settings):
+    for _ in range(19):
+        escalation(waited=timedelta(hours=1))
+    escalation(waited=timedelta(hours=1), days_ago=31)  # too old
+    escalation(waited=timedelta(hours=1), from_status="answered_auto")  # reopened by a follow-up
+    escalation(waited=None)  # nobody replied yet
+    assert reply_estimate_get() == timedelta(hours=24)
+    settings.SUPPORTLOOP_REPLY_ESTIMATE_HOURS = 6
+    selectors.selector_caches_clear()
+    assert reply_estimate_get() == timedelta(hours=6)
+
+
+def test_20_replied_escalations_give_the_median_time_to_the_first_agent_reply(db, fresh_estimate):
+    for hours in range(1, 21):
+        escalation(waited=timedelta(hours=hours))
+    escalation(waited=timedelta(days=20), days_ago=31)
+    escalation(waited=timedelta(days=20), from_status="resolved")
+    assert reply_estimate_get() == timedelta(hours=10.5)
+    escalation(waited=timedelta(hours=30))
+    selectors.selector_caches_clear()
+    assert reply_estimate_get() == timedelta(hours=11)
+
+
+def test_the_estimate_is_computed_at_most_once_a_minute(db, fresh_estimate, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert reply_estimate_get() == timedelta(hours=24)
+    for _ in range(20):
+        escalation(waited=timedelta(hours=2))
+    with django_assert_num_queries(0):
+        assert reply_estimate_get() == timedelta(hours=24)
+    selectors._reply_estimate_cache["at"] -= selectors.REPLY_ESTIMATE_CACHE_SECONDS
+    with django_assert_num_queries(1):
+        assert reply_estimate_get() == timedelta(hours=2)
