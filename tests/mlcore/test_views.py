@@ -28,6 +28,10 @@ def test_model_page_lists_versions_runs_and_drift(client, admin_user, active_mod
     assert f'data-run="{run.pk}"' in html and "0.800 / 0.900" in html and "fffffffffff" in html
     assert "&lt;b&gt;200 new gold labels&lt;/b&gt;" in html  # escaped
     assert "Warning" in html and 'data-chart="chart-drift_classes"' in html and "js/training.js" in html
+    # Each version's decisions on its held-out split, and the thresholds it recommends.
+    m, t = active_model.metrics, active_model.thresholds
+    assert f"upset caught {m['upset_recall']:.3f}" in html and f"calm flagged {m['upset_false_alarms']:.3f}" in html
+    assert f"novelty {t['novelty']}" in html and f"upset {t['upset']}" in html
     assert "ws:" in r["Content-Security-Policy"] and "'unsafe-inline'" not in r["Content-Security-Policy"].split(
         "script-src")[1].split(";")[0]
 
