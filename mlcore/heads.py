@@ -225,7 +225,7 @@ def heads_fit(
 
     A stratified held-out split calibrates the temperature, standardises the novelty score, places the
     confidence and novelty thresholds and measures the metrics; the heads are then refit on everything
-    with those settings. `upset` holds the upset head's inputs (mlcore.upset.upset_inputs); without it
+    with those settings. `upset` holds the upset head's inputs (mlcore.upset.upset_inputs_build); without it
     the bundle has no upset head and the rules fall back to the sentiment score."""
     from sklearn.model_selection import train_test_split
 

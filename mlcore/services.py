@@ -17,6 +17,7 @@ from django.utils import timezone
 from mlcore import encoder, heads
 from mlcore.bundle import MANIFEST_FILE, MODEL_FILE, bundle_write, file_sha256
 from mlcore.drift import drift_reference
+from mlcore.embedcache import embeddings_cached
 from mlcore.models import ModelVersion, Rollout, TrainingExample
 from mlcore.selectors import (
     modelversion_active,
@@ -154,17 +155,14 @@ def modelversion_train(*, note: str = "", activate_if_none: bool = True, seed: i
     snapshot_id = snapshot_id_compute(category_rows=category_rows, sentiment_rows=sentiment_rows,
                                       upset_rows=upset_rows)
 
-    session = encoder.encoder_session()
     texts = [t for t, _, _ in category_rows]
-    X = session.embed(texts)
-    known = dict(zip(texts, X, strict=True))
+    X = embeddings_cached(texts)  # as the pipeline: a retrain embeds only new texts
     y = np.array([labels.index(c) for _, c, _ in category_rows])
     w = np.array([wt for _, _, wt in category_rows], dtype=np.float32)
-    sX = session.embed([t for t, _ in sentiment_rows])
+    sX = embeddings_cached([t for t, _ in sentiment_rows])
     sy = np.array([heads.SENTIMENT_LABELS.index(s) for _, s in sentiment_rows])
     upset = upset_inputs_build(
-        upset_rows=upset_rows, category_texts=texts, tokenizer=encoder.tokenizer_load(),
-        embed=lambda ts: embeddings_known(known=known, texts=ts, embed=session.embed),
+        upset_rows=upset_rows, category_texts=texts, tokenizer=encoder.tokenizer_load(), embed=embeddings_cached,
     )
     fit = heads.heads_fit(
         X=X, y=y, labels=labels, sentiment_X=sX, sentiment_y=sy, upset=upset, sample_weight=w, seed=seed,
@@ -175,7 +173,7 @@ def modelversion_train(*, note: str = "", activate_if_none: bool = True, seed: i
     rng = np.random.default_rng(seed)
     golden_idx = rng.choice(len(texts), size=min(32, len(texts)), replace=False)
     golden_texts = [texts[i] for i in golden_idx]
-    golden_probs = fit.heads.probabilities(session.embed(golden_texts))
+    golden_probs = fit.heads.probabilities(encoder.encoder_session().embed(golden_texts))
 
     version = _next_version_name()
     with tempfile.TemporaryDirectory(prefix="bundle-") as tmp:
@@ -201,16 +199,6 @@ def modelversion_train(*, note: str = "", activate_if_none: bool = True, seed: i
     if activate_if_none and modelversion_active() is None:
         mv = modelversion_promote(version=version)
     return mv
-
-
-def embeddings_known(*, known: dict[str, np.ndarray], texts: list[str], embed) -> np.ndarray:
-    """Embeddings of `texts`, reusing those already computed for this training."""
-    missing = [t for t in dict.fromkeys(texts) if t not in known]
-    if missing:
-        known.update(zip(missing, embed(missing), strict=True))
-    if not texts:
-        return np.zeros((0, encoder.EMBED_DIM), dtype=np.float32)
-    return np.stack([known[t] for t in texts])
 
 
 def modelversion_promote(*, version: str, actor=None) -> ModelVersion:

@@ -202,17 +202,6 @@ def tokens(*, tokenizer, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return ids.astype(np.int64), mask.astype(np.float32)
 
 
-def upset_inputs(
-    *, tokenizer, texts: list[str], embeddings: np.ndarray, upset: list[bool]
-) -> UpsetInputs | None:
-    """Arrays for heads_fit from labeled (text, upset) rows; None without both calm and upset examples."""
-    y = np.array(upset, dtype=np.int64)
-    if len(set(y.tolist())) < 2:
-        return None
-    ids, mask = tokens(tokenizer=tokenizer, texts=texts)
-    return UpsetInputs(X=embeddings, ids=ids, mask=mask, y=y, vocab_size=tokenizer.get_vocab_size())
-
-
 def upset_inputs_build(
     *, upset_rows: list[tuple[str, bool]], category_texts: list[str], embed, tokenizer
 ) -> UpsetInputs | None:
@@ -225,10 +214,12 @@ def upset_inputs_build(
     labeled = [(t, u) for t, u in upset_rows if u or t in written_calm]
     angry = {t for t, u in upset_rows if u}
     others = sorted(({t for t, u in upset_rows if not u and t not in written_calm} | set(category_texts)) - angry)
-    texts = [t for t, _ in labeled]
     if len({u for _, u in labeled}) < 2:
-        return None
-    inputs = upset_inputs(tokenizer=tokenizer, texts=texts, embeddings=embed(texts), upset=[u for _, u in labeled])
+        return None  # no upset head without both calm and upset examples
+    texts = [t for t, _ in labeled]
+    ids, mask = tokens(tokenizer=tokenizer, texts=texts)
+    inputs = UpsetInputs(X=embed(texts), ids=ids, mask=mask, y=np.array([u for _, u in labeled], dtype=np.int64),
+                         vocab_size=tokenizer.get_vocab_size())
     if others:
         inputs.unlabeled_ids, inputs.unlabeled_mask = tokens(tokenizer=tokenizer, texts=others)
         inputs.unlabeled_X = embed(others)

@@ -5,19 +5,16 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from supportdesk.access import role_required
 from supportdesk.forms import CategoryForm, ReassignForm, ReplyForm
-from supportdesk.models import Inquiry
-from supportdesk.repeat import earlier_ticket_build, earlier_ticket_counts
 from supportdesk.roles import AGENT
 from supportdesk.selectors import (
     agent_queue,
     agents_list,
     category_choices,
-    inquiry_earlier_tickets,
+    inquiry_earlier_tickets_marked,
     inquiry_get,
     repeat_contact_window,
 )
@@ -44,17 +41,6 @@ def queue_fragment_view(request):
     return render(request, "agent/_queue.html", {"queue": agent_queue()})
 
 
-def _earlier_tickets(*, inquiry: Inquiry) -> list[dict]:
-    """The customer's other tickets, each marked when it falls in the repeat-contact window."""
-    now, window = timezone.now(), repeat_contact_window()
-    return [
-        {"ticket": t, "repeat": earlier_ticket_counts(
-            ticket=earlier_ticket_build(status=t.status, resolved_at=t.resolved_at, updated_at=t.updated_at),
-            now=now, window=window)}
-        for t in inquiry_earlier_tickets(email=inquiry.email, exclude_pk=inquiry.pk)
-    ]
-
-
 def _ticket_context(request, pk: int, **forms) -> dict:
     inquiry = inquiry_get(pk=pk)
     if inquiry is None:
@@ -70,7 +56,7 @@ def _ticket_context(request, pk: int, **forms) -> dict:
         or CategoryForm(choices=choices, initial={"category": inquiry.confirmed_category or inquiry.category}),
         "reassign_form": ReassignForm(agents=[u.username for u in agents_list()]),
         "probabilities": sorted(inquiry.probabilities.items(), key=lambda kv: -kv[1])[:5],
-        "earlier_tickets": _earlier_tickets(inquiry=inquiry),
+        "earlier_tickets": inquiry_earlier_tickets_marked(inquiry=inquiry),
         "repeat_contact_days": repeat_contact_window().days,
     }
 

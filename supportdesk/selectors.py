@@ -1,17 +1,18 @@
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from supportdesk.models import EscalationPolicy, FAQEntry, Inquiry
-from supportdesk.repeat import OPEN_STATUSES, earlier_ticket_build, repeat_contact_detect
+from supportdesk.models import EscalationPolicy, FAQEntry, Inquiry, TicketEvent, TicketMessage
+from supportdesk.repeat import OPEN_STATUSES, earlier_ticket_build, earlier_ticket_counts, repeat_contact_detect
 from supportdesk.rules import Thresholds
 
 
@@ -109,12 +110,6 @@ _reply_estimate_cache: dict = {"value": None, "at": 0.0}
 
 
 def _reply_estimate_compute() -> timedelta:
-    import statistics
-
-    from django.db.models import Min
-
-    from supportdesk.models import TicketEvent, TicketMessage
-
     escalated_at_intake = TicketEvent.objects.filter(from_status=Inquiry.Status.RECEIVED,
                                                      to_status=Inquiry.Status.ESCALATED).values("inquiry_id")
     rows = (
@@ -207,6 +202,17 @@ def inquiry_earlier_tickets(*, email: str, exclude_pk: int | None, limit: int = 
         tickets = tickets.exclude(pk=exclude_pk)
     return list(tickets.only("id", "status", "text", "created_at", "updated_at", "resolved_at")
                 .order_by("-created_at", "-id")[:limit])
+
+
+def inquiry_earlier_tickets_marked(*, inquiry: Inquiry) -> list[dict]:
+    """The customer's other tickets for the agent page, each marked when it makes this a repeat contact."""
+    now, window = timezone.now(), repeat_contact_window()
+    return [
+        {"ticket": t, "repeat": earlier_ticket_counts(
+            ticket=earlier_ticket_build(status=t.status, resolved_at=t.resolved_at, updated_at=t.updated_at),
+            now=now, window=window)}
+        for t in inquiry_earlier_tickets(email=inquiry.email, exclude_pk=inquiry.pk)
+    ]
 
 
 def repeat_contact_window() -> timedelta:
