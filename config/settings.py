@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_prometheus",
     "health_check",
+    "core",
     "mlcore",
     "supportdesk",
     "feedback",
@@ -63,7 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "supportdesk.middleware.ContentSecurityPolicyMiddleware",
+    "core.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -268,7 +269,7 @@ SUPPORTLOOP_ONNX_THREADS = env.int("SUPPORTLOOP_ONNX_THREADS", default=1)
 # 1 measured best for the inquiry path (bench/serve.py: full/classify 0.50 against 0.46 with 2); more
 # keep a slow view (a dashboard, a CSV export) from holding up the other sync views of its process.
 SUPPORTLOOP_WEB_SYNC_THREADS = env.int("SUPPORTLOOP_WEB_SYNC_THREADS", default=1)
-# Per web process, at most one websocket hint per group in this interval (supportdesk/realtime.py).
+# Per web process, at most one websocket hint per group in this interval (core/realtime.py).
 SUPPORTLOOP_HINT_INTERVAL_SECONDS = env.float("SUPPORTLOOP_HINT_INTERVAL_SECONDS", default=0.25)
 # A waiting customer's page says when a person usually replies: the median of recent escalations
 # (supportdesk.selectors.reply_estimate_get), or this many hours until 20 of them have a reply.

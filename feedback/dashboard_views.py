@@ -1,14 +1,17 @@
-import csv
 import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from core.access import role_required
+from core.csp import DASHBOARD_CSP
+from core.exports import csv_response
+from core.roles import ADMIN
 from feedback.charts import dashboard_charts
 from feedback.models import ClusterRun
 from feedback.selectors import (
@@ -18,12 +21,6 @@ from feedback.selectors import (
     feedback_export_rows,
     nps_overall,
 )
-from supportdesk.access import role_required
-from supportdesk.roles import ADMIN
-
-# Plotly sets style attributes from script; scripts stay 'self' only.
-DASHBOARD_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                 "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
 
 
 class FilterForm(forms.Form):
@@ -60,26 +57,11 @@ def dashboard_view(request):
     return response
 
 
-class Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def spreadsheet_safe(value) -> str:
-    """Cells starting with = + - @ (or tab/CR) are formulas to spreadsheets: prefix them with a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @require_GET
 @role_required(ADMIN)
 def feedback_export_view(request):
     f = FilterForm(request.GET or None).to_filter()
-    writer = csv.writer(Echo())
-    rows = (writer.writerow([spreadsheet_safe(v) for v in row]) for row in feedback_export_rows(f=f))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="feedback-{f.start:%Y%m%d}-{f.end:%Y%m%d}.csv"'
-    return response
+    return csv_response(rows=feedback_export_rows(f=f), filename=f"feedback-{f.start:%Y%m%d}-{f.end:%Y%m%d}.csv")
 
 
 @require_GET

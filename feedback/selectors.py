@@ -134,3 +134,7 @@ def clusterrun_get(*, run_id) -> ClusterRun | None:
 
 def clusterruns_recent(*, limit: int = 20) -> list[ClusterRun]:
     return list(ClusterRun.objects.defer("points")[:limit])
+
+
+def explicit_feedback_for(*, inquiry) -> ExplicitFeedback | None:
+    return ExplicitFeedback.objects.filter(inquiry=inquiry).first()

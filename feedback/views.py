@@ -1,24 +1,17 @@
 from django.contrib import messages
-from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from feedback.forms import ExplicitFeedbackForm, ImplicitSignalForm
 from feedback.services import FeedbackAlreadyGiven, explicit_feedback_submit, implicit_signal_record
-from supportdesk.selectors import inquiry_get_by_token
-
-
-def _ticket_or_404(token: str):
-    inquiry = inquiry_get_by_token(token=token)
-    if inquiry is None:
-        raise Http404("No such ticket.")
-    return inquiry
+from supportdesk.ticket_page import ticket_get_or_404, ticket_page_response
 
 
 @require_POST
 def signal_view(request, token: str):
     """The ticket page's beacon (navigator.sendBeacon with form data and the CSRF token)."""
-    inquiry = _ticket_or_404(token)
+    inquiry = ticket_get_or_404(token=token)
     form = ImplicitSignalForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"errors": form.errors}, status=400)
@@ -30,17 +23,14 @@ def signal_view(request, token: str):
 
 @require_POST
 def feedback_view(request, token: str):
-    from supportdesk.views import ticket_context
-
-    inquiry = _ticket_or_404(token)
+    inquiry = ticket_get_or_404(token=token)
     form = ExplicitFeedbackForm(request.POST)
     if not form.is_valid():
-        context = {**ticket_context(inquiry), "feedback_form": form}
-        return render(request, "supportdesk/ticket.html", context, status=400)
+        return ticket_page_response(request=request, inquiry=inquiry, status=400, overrides={"feedback_form": form})
     try:
         explicit_feedback_submit(inquiry=inquiry, **form.cleaned_data)
     except FeedbackAlreadyGiven as exc:
         messages.error(request, str(exc))
-        return render(request, "supportdesk/ticket.html", ticket_context(inquiry), status=409)
+        return ticket_page_response(request=request, inquiry=inquiry, status=409)
     messages.success(request, "Thank you for your feedback.")
     return redirect("supportdesk:ticket", token=token)

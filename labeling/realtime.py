@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-
-from supportdesk.realtime import hints_send
+from core.realtime import hints_send_on_commit
 
 LABELING_QUEUE_GROUP = "labeling-queue"
 
 
 def queue_changed_push() -> None:
-    transaction.on_commit(lambda: hints_send(groups=[LABELING_QUEUE_GROUP], payload={"ticket": None}))
+    hints_send_on_commit(groups=[LABELING_QUEUE_GROUP], payload={"ticket": None})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 
 from django.contrib import messages
@@ -11,7 +10,9 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from feedback.dashboard_views import Echo, spreadsheet_safe
+from core.access import role_required
+from core.exports import csv_response
+from core.roles import ADMIN, ANNOTATOR, REVIEWER
 from labeling.forms import LabelForm, ReviewForm
 from labeling.selectors import (
     GOLD_FIELDS,
@@ -34,8 +35,6 @@ from labeling.services import (
     review_decide,
 )
 from labeling.tasks import labeling_queue_fill_task
-from supportdesk.access import role_required
-from supportdesk.roles import ADMIN, ANNOTATOR, REVIEWER
 from supportdesk.selectors import category_choices
 
 SHORTCUT_KEYS = "1234567890qwertyuiop"
@@ -168,17 +167,13 @@ def fill_view(request):
 @require_GET
 @role_required(REVIEWER, ADMIN)
 def gold_csv_view(request):
-    writer = csv.writer(Echo())
-
     def rows():
-        yield writer.writerow(GOLD_FIELDS)
+        yield GOLD_FIELDS
         for row in gold_rows():
             row = {**row, "annotator_labels": "|".join(row["annotator_labels"])}
-            yield writer.writerow([spreadsheet_safe(row[f]) for f in GOLD_FIELDS])
+            yield [row[f] for f in GOLD_FIELDS]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="gold-labels.csv"'
-    return response
+    return csv_response(rows=rows(), filename="gold-labels.csv")
 
 
 @require_GET

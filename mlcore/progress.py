@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from core.realtime import hints_send_on_commit
 
 TRAINING_GROUP = "training-runs"
 
@@ -16,7 +16,5 @@ def trainingrun_payload(run) -> dict:
 
 
 def trainingrun_push(*, run) -> None:
-    from supportdesk.realtime import hints_send
-
     payload = {"run": trainingrun_payload(run)}
-    transaction.on_commit(lambda: hints_send(groups=[TRAINING_GROUP], payload=payload, key=str(run.pk)))
+    hints_send_on_commit(groups=[TRAINING_GROUP], payload=payload, key=str(run.pk))

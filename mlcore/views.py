@@ -4,7 +4,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from feedback.dashboard_views import DASHBOARD_CSP
+from core.access import role_required
+from core.csp import DASHBOARD_CSP
+from core.roles import ADMIN
 from mlcore import selectors
 from mlcore.charts import drift_charts
 from mlcore.models import TrainingRun
@@ -12,8 +14,6 @@ from mlcore.pipeline import trainingrun_request
 from mlcore.progress import trainingrun_payload
 from mlcore.rollout import rollout_halt, rollout_start
 from mlcore.services import PromotionError, modelversion_promote, modelversion_reject, modelversion_rollback
-from supportdesk.access import role_required
-from supportdesk.roles import ADMIN
 
 
 @require_GET

@@ -7,9 +7,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from supportdesk.access import role_required
+from core.access import role_required
+from core.roles import AGENT
 from supportdesk.forms import CategoryForm, ReassignForm, ReplyForm
-from supportdesk.roles import AGENT
 from supportdesk.selectors import (
     agent_queue,
     agents_list,

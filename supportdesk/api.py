@@ -8,7 +8,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from supportdesk.access import IsAgent
+from core.access import IsAgent
+from core.throttling import SubmissionTokenBucketThrottle
 from supportdesk.selectors import agent_queue, inquiry_get
 from supportdesk.serializers import (
     AgentQueueItemSerializer,
@@ -32,7 +33,6 @@ from supportdesk.services import (
     ticket_resolve,
     ticket_unclaim,
 )
-from supportdesk.throttling import SubmissionTokenBucketThrottle
 
 MAX_IDEMPOTENCY_KEY = 128
 

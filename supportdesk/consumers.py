@@ -1,36 +1,16 @@
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from core.consumers import HintConsumer, RoleGroupConsumer
+from core.roles import AGENT
 from supportdesk.realtime import AGENT_QUEUE_GROUP, ticket_group
-from supportdesk.roles import AGENT, user_has_role
 from supportdesk.selectors import inquiry_get_by_token
 
 
-class HintConsumer(AsyncJsonWebsocketConsumer):
-    """Joins one group and forwards its hints; the page refetches what changed over HTTP."""
+class AgentQueueConsumer(RoleGroupConsumer):
+    roles = (AGENT,)
 
-    group: str | None = None
-
-    async def disconnect(self, code):
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def changed(self, event):
-        await self.send_json({"changed": event.get("ticket")})
-
-    async def join(self, group: str) -> None:
-        self.group = group
-        await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
-
-
-class AgentQueueConsumer(HintConsumer):
-    async def connect(self):
-        allowed = await database_sync_to_async(user_has_role)(self.scope.get("user"), AGENT)
-        if not allowed:
-            await self.close(code=4403)
-            return
-        await self.join(AGENT_QUEUE_GROUP)
+    def group_name(self) -> str:
+        return AGENT_QUEUE_GROUP
 
 
 class TicketConsumer(HintConsumer):
@@ -43,10 +23,8 @@ class TicketConsumer(HintConsumer):
         await self.join(ticket_group(inquiry.pk))
 
 
-class AgentTicketConsumer(HintConsumer):
-    async def connect(self):
-        allowed = await database_sync_to_async(user_has_role)(self.scope.get("user"), AGENT)
-        if not allowed:
-            await self.close(code=4403)
-            return
-        await self.join(ticket_group(int(self.scope["url_route"]["kwargs"]["pk"])))
+class AgentTicketConsumer(RoleGroupConsumer):
+    roles = (AGENT,)
+
+    def group_name(self) -> str:
+        return ticket_group(int(self.scope["url_route"]["kwargs"]["pk"]))

@@ -174,7 +174,7 @@ def inquiry_get(*, pk: int) -> Inquiry | None:
 def agents_list():
     from django.contrib.auth import get_user_model
 
-    from supportdesk.roles import AGENT
+    from core.roles import AGENT
 
     return get_user_model().objects.filter(groups__name=AGENT, is_active=True).order_by("username").distinct()
 

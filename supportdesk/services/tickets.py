@@ -6,10 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.roles import ADMIN, AGENT, user_has_role
 from mlcore.services import trainingexample_record
 from supportdesk.models import Inquiry, TicketMessage
 from supportdesk.realtime import ticket_changed_push
-from supportdesk.roles import ADMIN, AGENT, user_has_role
 from supportdesk.selectors import category_choices
 from supportdesk.services.intake import inquiry_transition
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from feedback.dashboard_views import spreadsheet_safe
+from core.exports import spreadsheet_safe
 from feedback.models import ExplicitFeedback, ImplicitSignal
 from tests.factories import InquiryFactory
 

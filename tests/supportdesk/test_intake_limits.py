@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from core.ratelimit import token_bucket_take
 from supportdesk.models import Inquiry
-from supportdesk.ratelimit import token_bucket_take
 
 URL = "/api/inquiries/"
 

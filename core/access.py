@@ -8,7 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
-from supportdesk.roles import AGENT, user_has_role
+from core.roles import AGENT, user_has_role
 
 
 def role_required(*roles: str):

@@ -1,6 +1,6 @@
 from rest_framework.throttling import BaseThrottle
 
-from supportdesk.ratelimit import submission_allowed
+from core.ratelimit import submission_allowed
 
 
 class SubmissionTokenBucketThrottle(BaseThrottle):
