@@ -5,11 +5,12 @@
 Per dataset, in a child process of this script with its own throwaway SQLite database, artifact
 store and var dir (and one private redis-server for the whole run): migrate, load the starter set
 and FAQ as `manage.py bootstrap` does, import the dataset's train split through
-trainingexamples_import, train with modelversion_train and make the version active, then submit
-every evaluation text, and the project's written set bench/data/support_messages.csv (never trained
-on), through inquiry_submit and read back what the stored Inquiry says: status, category,
-escalation_reasons, upset, novelty. Splits: bitext and banking77 80/20 stratified by label
-(random_state 0), clinc150 train -> val (in scope) and oos_val (out of scope).
+trainingexamples_import, train with modelversion_train (the training pipeline, run in this process)
+and make the version active, then submit every evaluation text, and the project's written set
+bench/data/support_messages.csv (never trained on), through inquiry_submit and read back what the
+stored Inquiry says: status, category, escalation_reasons, upset, novelty. Splits: bitext and
+banking77 80/20 stratified by label (random_state 0), clinc150 train -> val (in scope) and oos_val
+(out of scope).
 
 Human-readable lines and the table go to stderr; one JSON line of results goes to stdout. Datasets
 are read in place from ../shared/data (or SUPPORTLOOP_DATA_DIR); the exported encoder is reused
@@ -221,7 +222,8 @@ def child_run(*, name: str, quick: bool, workdir: Path, redis_url: str) -> dict:
     from django.core.management import call_command
 
     from mlcore.models import ModelVersion
-    from mlcore.services import modelversion_promote, modelversion_train, starter_load, trainingexamples_import
+    from mlcore.pipeline import modelversion_train
+    from mlcore.services import modelversion_promote, starter_load, trainingexamples_import
     from supportdesk.selectors import escalation_policy_get, escalation_thresholds
     from supportdesk.services import faq_starter_load
 

@@ -77,7 +77,10 @@ def manage(*, env: dict[str, str], args: list[str]) -> str:
 def versions_prepare(*, env: dict[str, str], how: str, count: int) -> list[str]:
     """v2..v(count+1) beside the bootstrap's v1: trained for real, or v1's bundle registered again."""
     if how == "train":
-        for _ in range(count):
+        for i in range(count):
+            # One new example each: the pipeline trains the same data only once (one run per snapshot).
+            manage(env=env, args=["shell", "-c", "from mlcore.models import TrainingExample as T; "
+                                  f"T.objects.create(text='hot swap bench {i}', sentiment='neutral', source='import')"])
             log(msg="manage.py train: " + manage(env=env, args=["train", "--note", "bench/hot_swap"]))
     else:
         code = ("from mlcore.models import ModelVersion as M; v1 = M.objects.get(version='v1'); "

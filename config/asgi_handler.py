@@ -1,12 +1,27 @@
 """Django's ASGI handler with the sync code of every request on a small, fixed set of threads.
 
 Django runs each request's sync code on a thread of its own (a new ThreadSensitiveContext per
-request). With one process per core that bought little parallelism but cost a thread start, a new
-database connection per request (SQLite reads the whole schema on connect, ~1 ms) and GIL hand-offs
-between up to 16 request threads (bench/serve.py). Here a request runs on the least busy of
-SUPPORTLOOP_WEB_SYNC_THREADS long-lived threads, each keeping its connection (DATABASE_CONN_MAX_AGE).
-With one (the default) a process serves sync views one at a time, as a WSGI sync worker does.
-Websockets and async code stay on the event loop.
+request): a thread start, a new database connection per request (SQLite reads the whole schema on
+connect, ~1 ms) and GIL hand-offs between up to 16 request threads. Here a request runs on the least
+busy of SUPPORTLOOP_WEB_SYNC_THREADS long-lived threads, each keeping its connection
+(DATABASE_CONN_MAX_AGE). With one (the default) a process serves sync views one at a time, as a WSGI
+sync worker does. Websockets and async code stay on the event loop.
+
+Measured (issue #12; bench/serve.py's sandbox, server commands and wrk scripts, 16 connections, the
+variants served side by side and run in interleaved rounds, 10 x 3 s per endpoint, 2 shared cores;
+SQLite, ORM writes), req/s hello / classify / full inquiry path, and paired ratio to this handler:
+  this handler, uvicorn 2 workers:          1940 / 418 / 207
+  Django's ASGIHandler, CONN_MAX_AGE=0:      928 / 308 / 134   0.49 / 0.74 / 0.66
+                                                                (0.49-0.74 / 0.64-0.86 / 0.64-0.83 in 5 runs)
+  gunicorn, 2 sync workers (WSGI):          3910 / 495 / 231   2.03 / 1.18 / 1.09 (two quiet runs; under
+                                                                load 5-7: 1.17-1.22 / 0.46-0.56 / 0.69-0.76)
+Kept because the stock ASGIHandler costs a quarter to a half of the rate in the present layout (one
+uvicorn serving HTTP and websockets on one address, no proxy in `make run`). Gunicorn for HTTP is the
+stock way to the same effect and was faster on a quiet machine, but serves no websockets: it needs a
+second server for /ws/ and a router in front. When the serving path is redesigned that way, this
+module goes. Reproduce: bench/serve.py --layout both (uvicorn with this handler against gunicorn); for
+the stock handler serve `django.core.handlers.asgi.ASGIHandler()` from config/asgi.py with
+DATABASE_CONN_MAX_AGE=0.
 """
 
 from __future__ import annotations

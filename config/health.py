@@ -8,14 +8,14 @@ from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
 from redis.asyncio import Redis as RedisClient
 
+from mlcore.serving import predictor_active
+
 
 @dataclasses.dataclass
 class ModelLoaded(HealthCheck):
     """The active model version is loaded (or loadable) in this process."""
 
     def run(self) -> None:
-        from mlcore.serving import predictor_active
-
         try:
             predictor_active()
         except Exception as exc:

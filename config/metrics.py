@@ -11,14 +11,14 @@ from django.http import HttpResponse, HttpResponseForbidden
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
+from mlcore.selectors import driftreport_latest, modelversion_active, trainingrun_counts_by_status
+from supportdesk.selectors import inquiry_counts_by_status
+
 
 class DatabaseCollector:
     """Tickets by state and the active model version, true for the whole deployment."""
 
     def collect(self):
-        from mlcore.selectors import modelversion_active
-        from supportdesk.selectors import inquiry_counts_by_status
-
         tickets = GaugeMetricFamily("supportloop_tickets", "Tickets by state", labels=["state"])
         for state, count in inquiry_counts_by_status().items():
             tickets.add_metric([state], count)
@@ -28,8 +28,6 @@ class DatabaseCollector:
         if active is not None:
             model.add_metric([active.version], 1)
         yield model
-        from mlcore.selectors import driftreport_latest, trainingrun_counts_by_status
-
         runs = GaugeMetricFamily("supportloop_training_runs", "Training runs by status", labels=["status"])
         for status, count in trainingrun_counts_by_status().items():
             runs.add_metric([status], count)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,7 +45,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
-    "django_htmx",
     "django_prometheus",
     "health_check",
     "core",
@@ -64,8 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "core.csp.ContentSecurityPolicyMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -96,13 +95,15 @@ DATABASES = {
 if env.str("DATABASE_TEST_NAME", default=""):
     # A file, not memory, so that a real Celery worker in the tests sees the same test database.
     DATABASES["default"]["TEST"] = {"NAME": env.str("DATABASE_TEST_NAME")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["ENGINE"] = "config.sqlite"  # write transactions queue on a file lock (see there)
+on_sqlite = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if on_sqlite:
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
         {
-            # WAL lets readers proceed during a write; IMMEDIATE avoids lock-upgrade deadlocks.
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+            # WAL lets readers proceed during a write. IMMEDIATE takes the write lock at BEGIN, so a
+            # transaction never fails upgrading a read lock; a writer waits up to `timeout` seconds for
+            # another's COMMIT (SQLite's busy handler), then raises "database is locked".
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
@@ -112,7 +113,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # thread (make run and bench/serve.py set 600); Django's default of a new thread per request would
 # pile them up until PostgreSQL refused more clients, so the default here stays 0.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
-if DATABASES["default"]["ENGINE"] != "config.sqlite":
+if not on_sqlite:
     # DATABASE_POOL_MAX > 0 turns on psycopg's pool per process instead (threads that never close
     # their connection would drain it, so not together with a kept connection).
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -248,11 +249,21 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
-    "form-action 'self'"
-)
+# django-csp (csp.middleware.CSPMiddleware): this policy on every response; the chart pages widen
+# style-src with its decorators (feedback/dashboard_views.py, mlcore/views.py). No inline script anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF, "ws:", "wss:"],  # the live regions' websockets
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from core.process import PerProcess
+
 logger = logging.getLogger(__name__)
 
 # KEYS[1] bucket; ARGV: capacity, refill per second, now (s), cost. Returns {allowed, retry_after_ms}.
@@ -27,7 +29,13 @@ return {allowed, math.ceil(wait * 1000)}
 """
 
 
-_script: dict = {}
+def _script_register():
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default").register_script(_LUA)  # called by EVALSHA, loaded again if Redis lost it
+
+
+_script = PerProcess(_script_register, name="core.ratelimit script")
 
 
 @dataclass(frozen=True)
@@ -50,12 +58,8 @@ def client_identity(request) -> str:
 def token_bucket_take(*, key: str, capacity: int, refill_per_second: float, cost: int = 1) -> Decision:
     if capacity <= 0:
         return Decision(allowed=True, retry_after=0)
-    from django_redis import get_redis_connection
-
     try:
-        script = _script.get("script")
-        if script is None:
-            script = _script["script"] = get_redis_connection("default").register_script(_LUA)  # EVALSHA
+        script = _script.get()
         allowed, wait_ms = script(keys=[f"rl:{key}"], args=[capacity, refill_per_second, time.time(), cost])
     except Exception as exc:  # noqa: BLE001 - limiter down: serve rather than lose the inquiry
         logger.warning("rate limiter unavailable, allowing request: %s", exc)

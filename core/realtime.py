@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 import time
 
@@ -23,23 +22,66 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from core.process import PerProcess
+
 logger = logging.getLogger(__name__)
 
 PRUNE_ABOVE = 1000
-_tasks: set[asyncio.Task] = set()
-
-_lock = threading.Lock()
-# Per process: the loop, and per (group, key) when the next hint may go out and the payload waiting for it.
-_loop: dict = {"loop": None, "pid": None, "next_at": {}, "waiting": {}}
 
 
-def _background_loop() -> asyncio.AbstractEventLoop:
-    with _lock:
-        if _loop["loop"] is None or _loop["pid"] != os.getpid():  # new process after a fork
-            loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="realtime-pushes", daemon=True).start()
-            _loop.update(loop=loop, pid=os.getpid(), next_at={}, waiting={})
-        return _loop["loop"]
+class HintPusher:
+    """This process's push loop (an event loop in a background thread) and its throttle.
+
+    A PerProcess object: a forked child (Celery prefork, gunicorn) starts its own loop and forgets
+    the parent's throttle, since the parent's thread is not there."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()  # guards next_at and waiting
+        # Per (group, key): when the next hint may go out, and the payload waiting for it.
+        self.next_at: dict[tuple[str, str], float] = {}
+        self.waiting: dict[tuple[str, str], dict] = {}
+        self.tasks: set[asyncio.Task] = set()
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, name="realtime-pushes", daemon=True).start()
+
+    def send(self, *, groups: list[str], payload: dict, key: str, wait: bool) -> None:
+        loop = self.loop
+        if wait:
+            asyncio.run_coroutine_threadsafe(_send(groups, payload), loop).result(timeout=5)
+            return
+        interval = settings.SUPPORTLOOP_HINT_INTERVAL_SECONDS
+        now, now_groups, later = time.monotonic(), [], []
+        with self.lock:
+            next_at, waiting = self.next_at, self.waiting
+            if len(next_at) > PRUNE_ABOVE:  # one slot per ticket group: forget those long past
+                for slot in [s for s, at in next_at.items() if at < now and s not in waiting]:
+                    del next_at[slot]
+            for group in groups:
+                slot = (group, key)
+                if slot in waiting:  # a trailing hint is already scheduled: it will carry this payload
+                    waiting[slot] = payload
+                elif now >= next_at.get(slot, 0.0):
+                    next_at[slot] = now + interval
+                    now_groups.append(group)
+                else:
+                    waiting[slot] = payload
+                    later.append((slot, next_at[slot] - now))
+        if now_groups:
+            asyncio.run_coroutine_threadsafe(_send(now_groups, payload), loop)
+        for slot, delay in later:
+            loop.call_soon_threadsafe(loop.call_later, delay, self._trailing_send, slot)
+
+    def _trailing_send(self, slot: tuple[str, str]) -> None:
+        with self.lock:
+            payload = self.waiting.pop(slot, None)
+            self.next_at[slot] = time.monotonic() + settings.SUPPORTLOOP_HINT_INTERVAL_SECONDS
+        if payload is not None:
+            task = asyncio.get_running_loop().create_task(_send([slot[0]], payload))
+            self.tasks.add(task)  # the loop keeps only a weak reference to its tasks
+            task.add_done_callback(self.tasks.discard)
+
+
+_pusher: PerProcess[HintPusher] = PerProcess(HintPusher, name="core.realtime pusher")
 
 
 async def _send(groups: list[str], payload: dict) -> None:
@@ -56,41 +98,7 @@ async def _send(groups: list[str], payload: dict) -> None:
 def hints_send(*, groups: list[str], payload: dict, key: str = "", wait: bool = False) -> None:
     """Send a hint to each group; `key` names what it is about when receivers read the payload
     (hints with different keys are never merged). wait=True sends at once and waits (tests, probes)."""
-    loop = _background_loop()
-    if wait:
-        asyncio.run_coroutine_threadsafe(_send(groups, payload), loop).result(timeout=5)
-        return
-    interval = settings.SUPPORTLOOP_HINT_INTERVAL_SECONDS
-    now, now_groups, later = time.monotonic(), [], []
-    with _lock:
-        next_at, waiting = _loop["next_at"], _loop["waiting"]
-        if len(next_at) > PRUNE_ABOVE:  # one slot per ticket group: forget those long past
-            for slot in [s for s, at in next_at.items() if at < now and s not in waiting]:
-                del next_at[slot]
-        for group in groups:
-            slot = (group, key)
-            if slot in waiting:  # a trailing hint is already scheduled: it will carry this payload
-                waiting[slot] = payload
-            elif now >= next_at.get(slot, 0.0):
-                next_at[slot] = now + interval
-                now_groups.append(group)
-            else:
-                waiting[slot] = payload
-                later.append((slot, next_at[slot] - now))
-    if now_groups:
-        asyncio.run_coroutine_threadsafe(_send(now_groups, payload), loop)
-    for slot, delay in later:
-        loop.call_soon_threadsafe(loop.call_later, delay, _trailing_send, slot)
-
-
-def _trailing_send(slot: tuple[str, str]) -> None:
-    with _lock:
-        payload = _loop["waiting"].pop(slot, None)
-        _loop["next_at"][slot] = time.monotonic() + settings.SUPPORTLOOP_HINT_INTERVAL_SECONDS
-    if payload is not None:
-        task = asyncio.get_running_loop().create_task(_send([slot[0]], payload))
-        _tasks.add(task)  # the loop keeps only a weak reference to its tasks
-        task.add_done_callback(_tasks.discard)
+    _pusher.get().send(groups=groups, payload=payload, key=key, wait=wait)
 
 
 def hints_send_on_commit(*, groups: list[str], payload: dict, key: str = "") -> None:

@@ -10,22 +10,26 @@ from django.utils import timezone
 
 from feedback.clustering import topics_cluster
 from feedback.models import Cluster, ClusterRun, ExplicitFeedback
+from feedback.tasks import clusterrun_execute_task
+from mlcore import encoder
 from supportdesk.models import Inquiry
 
 SNIPPET = 160
 
 
-def clusterrun_request(*, source: str, window_days: int = 90) -> ClusterRun:
-    from feedback.tasks import clusterrun_execute_task
+class UnknownSource(ValueError):
+    pass
 
+
+def clusterrun_request(*, source: str, window_days: int = 90) -> ClusterRun:
+    if source not in ClusterRun.Source.values:
+        raise UnknownSource(f"unknown source {source!r}")
     run = ClusterRun.objects.create(source=source, window_days=window_days)
     clusterrun_execute_task.delay_on_commit(run.pk)
     return run
 
 
 def _comments(since) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    from mlcore import encoder
-
     rows = list(ExplicitFeedback.objects.filter(created_at__gte=since).exclude(comment="")
                 .values_list("comment", "comment_sentiment", "nps", "comment_embedding"))
     texts = [r[0] for r in rows]

@@ -1,5 +1,7 @@
 import datetime as dt
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponseBadRequest
@@ -9,18 +11,25 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from core.access import role_required
-from core.csp import DASHBOARD_CSP
 from core.exports import csv_response
 from core.roles import ADMIN
-from feedback.charts import dashboard_charts
-from feedback.models import ClusterRun
+from feedback.charts import cluster_map_spec, dashboard_charts
+from feedback.cluster_services import UnknownSource, clusterrun_request
 from feedback.selectors import (
     DashboardFilter,
     categories_in_use,
+    clusterrun_get,
+    clusterrun_sources,
+    clusterruns_recent,
     feedback_by_day,
     feedback_export_rows,
     nps_overall,
 )
+from mlcore.selectors import driftreport_latest
+
+# The charts page policy (django-csp, on top of CONTENT_SECURITY_POLICY in settings): plotly.js sets style
+# attributes from script, so styles also 'unsafe-inline'; scripts stay 'self'. No websockets here.
+CHARTS_CSP = {"style-src": [SELF, UNSAFE_INLINE], "connect-src": [SELF]}
 
 
 class FilterForm(forms.Form):
@@ -43,18 +52,15 @@ class FilterForm(forms.Form):
 
 @require_GET
 @role_required(ADMIN)
+@csp_replace(CHARTS_CSP)
 def dashboard_view(request):
     form = FilterForm(request.GET or None)
     f = form.to_filter()
     by_day = feedback_by_day(f=f)
-    from mlcore.selectors import driftreport_latest
-
-    response = render(request, "feedback/dashboard.html", {
+    return render(request, "feedback/dashboard.html", {
         "form": form, "filter": f, "nps": nps_overall(f=f, by_day=by_day), "drift": driftreport_latest(),
         "charts": dashboard_charts(f=f, by_day=by_day),
     })
-    response["Content-Security-Policy"] = DASHBOARD_CSP
-    return response
 
 
 @require_GET
@@ -66,28 +72,22 @@ def feedback_export_view(request):
 
 @require_GET
 @role_required(ADMIN)
+@csp_replace(CHARTS_CSP)
 def clusters_view(request):
-    from feedback.charts import cluster_map_spec
-    from feedback.selectors import clusterrun_get, clusterruns_recent
-
     run = clusterrun_get(run_id=request.GET.get("run"))
-    response = render(request, "feedback/clusters.html", {
-        "run": run, "runs": clusterruns_recent(), "sources": ClusterRun.Source.choices,
+    return render(request, "feedback/clusters.html", {
+        "run": run, "runs": clusterruns_recent(), "sources": clusterrun_sources(),
         "clusters": list(run.clusters.all()) if run else [],
         "charts": {"cluster_map": cluster_map_spec(run=run)} if run and run.points else {},
     })
-    response["Content-Security-Policy"] = DASHBOARD_CSP
-    return response
 
 
 @require_POST
 @role_required(ADMIN)
 def clusters_run_view(request):
-    from feedback.cluster_services import clusterrun_request
-
-    source = request.POST.get("source", "")
-    if source not in ClusterRun.Source.values:
+    try:
+        run = clusterrun_request(source=request.POST.get("source", ""))
+    except UnknownSource:
         return HttpResponseBadRequest("unknown source")
-    run = clusterrun_request(source=source)
     messages.success(request, f"Clustering run #{run.pk} queued.")
     return redirect(f"{reverse('dashboards:clusters')}?run={run.pk}")

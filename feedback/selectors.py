@@ -138,3 +138,7 @@ def clusterruns_recent(*, limit: int = 20) -> list[ClusterRun]:
 
 def explicit_feedback_for(*, inquiry) -> ExplicitFeedback | None:
     return ExplicitFeedback.objects.filter(inquiry=inquiry).first()
+
+
+def clusterrun_sources() -> list[tuple[str, str]]:
+    return list(ClusterRun.Source.choices)

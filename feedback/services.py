@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from feedback.models import ExplicitFeedback, ImplicitSignal
 from feedback.scoring import explicit_score, implicit_score
+from mlcore.predictions import prediction_feedback_record
 from mlcore.runtime import BundleError
 from mlcore.serving import ModelUnavailable, predictor_active
 
@@ -57,9 +58,11 @@ def explicit_feedback_submit(*, inquiry, helpful: bool | None, rating: int | Non
     score = explicit_score(rating=rating, comment_sentiment=sentiment, nps=nps)
     try:
         with transaction.atomic():
-            return ExplicitFeedback.objects.create(
+            feedback = ExplicitFeedback.objects.create(
                 inquiry=inquiry, helpful=helpful, rating=rating, comment=comment, comment_sentiment=sentiment,
                 comment_embedding=embedding, nps=nps, score=score, model_version=version,
             )
+            prediction_feedback_record(ref=str(inquiry.pk), score=score)
+            return feedback
     except IntegrityError as exc:  # a concurrent submission won
         raise FeedbackAlreadyGiven("feedback for this ticket was already given") from exc

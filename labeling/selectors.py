@@ -11,6 +11,7 @@ from django.db.models import F
 
 from labeling import agreement
 from labeling.models import Annotation, LabelingBatch, LabelingItem
+from supportdesk.models import Inquiry
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,6 @@ def gold_rows():
 def training_labels() -> list[tuple[str, str, str]]:
     """The human labels the retraining learns from: (text, category, source) for gold labels and agent
     corrections (SPEC §6.2); a gold label wins over an agent's label for the same text."""
-    from supportdesk.models import Inquiry
-
     out: dict[str, tuple[str, str, str]] = {}
     for text, category in Inquiry.objects.exclude(confirmed_category="").values_list("text", "confirmed_category"):
         out[text.strip().lower()] = (text, category, "agent")

@@ -1,6 +1,14 @@
 from django.contrib import admin, messages
 
-from mlcore.models import DriftReport, ModelVersion, Rollout, ShadowPrediction, TrainingExample, TrainingRun
+from mlcore.models import (
+    DriftReport,
+    ModelVersion,
+    Prediction,
+    Rollout,
+    ShadowPrediction,
+    TrainingExample,
+    TrainingRun,
+)
 from mlcore.rollout import rollout_halt, rollout_start
 from mlcore.services import PromotionError, modelversion_promote, modelversion_rollback
 
@@ -65,9 +73,18 @@ class RolloutAdmin(admin.ModelAdmin):
 
 @admin.register(ShadowPrediction)
 class ShadowPredictionAdmin(admin.ModelAdmin):
-    list_display = ("inquiry", "model_version", "category", "confidence", "escalated", "agrees", "created_at")
+    list_display = ("ref", "model_version", "category", "confidence", "escalated", "agrees", "created_at")
     list_filter = ("model_version", "agrees", "escalated")
     readonly_fields = [f.name for f in ShadowPrediction._meta.fields]
+
+
+@admin.register(Prediction)
+class PredictionAdmin(admin.ModelAdmin):
+    list_display = ("ref", "model_version", "category", "confidence", "escalated", "confirmed_category",
+                    "feedback_score", "created_at")
+    list_filter = ("model_version", "escalated")
+    search_fields = ("ref",)
+    readonly_fields = [f.name for f in Prediction._meta.fields]
 
 
 @admin.register(TrainingExample)

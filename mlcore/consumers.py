@@ -4,7 +4,7 @@ from mlcore.progress import TRAINING_GROUP
 
 
 class TrainingConsumer(RoleGroupConsumer):
-    """Admins' live view of training runs: stage, epoch and loss as the worker reports them."""
+    """Hints that a training run changed; the model page refetches its runs table over HTTP."""
 
     roles = (ADMIN,)
 
@@ -12,4 +12,4 @@ class TrainingConsumer(RoleGroupConsumer):
         return TRAINING_GROUP
 
     async def changed(self, event):
-        await self.send_json({"run": event.get("run")})
+        await self.send_json({"changed": event.get("run")})

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from mlcore.drift import drift_compare
-from mlcore.models import DriftReport, TrainingRun
+from mlcore.models import DriftReport, Prediction, TrainingRun
+from mlcore.pipeline import trainingrun_request
 from mlcore.selectors import modelversion_active
 
 logger = logging.getLogger(__name__)
@@ -18,8 +19,6 @@ logger = logging.getLogger(__name__)
 
 def driftreport_compute(*, window_hours: int | None = None) -> DriftReport:
     """Store one report; a critical one queues a retraining run (unless one is already open)."""
-    from supportdesk.models import Inquiry
-
     hours = window_hours or settings.SUPPORTLOOP_DRIFT_WINDOW_HOURS
     active = modelversion_active()
     reference = (active.metrics or {}).get("reference") if active else None
@@ -27,9 +26,9 @@ def driftreport_compute(*, window_hours: int | None = None) -> DriftReport:
     if reference is None:
         return DriftReport.objects.create(level=DriftReport.Level.INSUFFICIENT, details={"note": "no reference"},
                                           **base)
-    rows = list(Inquiry.objects.filter(model_version=active.version, confidence__isnull=False,
-                                       created_at__gte=timezone.now() - timedelta(hours=hours))
-                .exclude(category="").values_list("category", "confidence", "sentiment"))
+    rows = list(Prediction.objects.filter(model_version=active.version,
+                                          created_at__gte=timezone.now() - timedelta(hours=hours))
+                .values_list("category", "confidence", "sentiment"))
     n_reference = int(sum(reference["class_counts"]))
     if len(rows) < settings.SUPPORTLOOP_DRIFT_MIN_SAMPLES:
         return DriftReport.objects.create(level=DriftReport.Level.INSUFFICIENT, n_reference=n_reference,
@@ -40,8 +39,6 @@ def driftreport_compute(*, window_hours: int | None = None) -> DriftReport:
     )
     report = DriftReport.objects.create(n_reference=n_reference, n_recent=len(rows), **result, **base)
     if report.level == DriftReport.Level.CRITICAL:
-        from mlcore.pipeline import trainingrun_request
-
         logger.warning("critical drift for %s: PSI class %.3f, confidence %.3f", active.version,
                        report.psi_class or 0, report.psi_confidence)
         trainingrun_request(trigger=TrainingRun.Trigger.DRIFT,

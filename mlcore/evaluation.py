@@ -45,6 +45,6 @@ def promotion_decide(*, candidate: dict, active: dict | None, margin: float) -> 
     if ca < aa or cf < af:
         return "reject", (f"less accurate than the active version on {candidate['n']} held-out gold labels: "
                           f"accuracy {ca:.3f} vs {aa:.3f}, macro-F1 {cf:.3f} vs {af:.3f}")
-    if cf >= af + margin:
+    if round(cf - af, 6) >= round(margin, 6):  # figures are rounded to 4 places: no float slack
         return "promote", f"macro-F1 {cf:.3f} beats the active {af:.3f} by at least {margin:.3f}"
     return "keep", f"macro-F1 {cf:.3f} does not beat the active {af:.3f} by the margin {margin:.3f}"

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class TrainingExample(models.Model):
@@ -76,6 +77,8 @@ class TrainingRun(models.Model):
         DRIFT = "drift", "Critical drift"
         ACCURACY = "accuracy", "Accuracy on agent corrections"
         SCHEDULE = "schedule", "Schedule"
+        BOOTSTRAP = "bootstrap", "First run (bootstrap)"
+        COMMAND = "command", "Command line"
 
     trigger = models.CharField(max_length=16, choices=Trigger.choices)
     reason = models.CharField(max_length=255, blank=True)
@@ -181,10 +184,33 @@ class Rollout(models.Model):
         return f"{self.mode} {self.candidate.version} at {self.fraction:.0%} ({self.status})"
 
 
-class ShadowPrediction(models.Model):
-    """What a shadow candidate would have answered for one inquiry; never shown to anyone."""
+class Prediction(models.Model):
+    """The ML core's own log of traffic: which version predicted what for one request, and what came
+    of it. Drift, the canary and the retraining triggers read it; the product reports outcomes (a
+    person's category, the customer's score) through mlcore.predictions, never the other way round."""
 
-    inquiry = models.ForeignKey("supportdesk.Inquiry", on_delete=models.CASCADE, related_name="shadow_predictions")
+    ref = models.CharField(max_length=64, db_index=True)  # the caller's id for what was predicted (an inquiry's pk)
+    model_version = models.CharField(max_length=32)
+    category = models.CharField(max_length=64)
+    confidence = models.FloatField()
+    sentiment = models.FloatField(null=True, blank=True)
+    escalated = models.BooleanField()  # handed to a person by the rules on this prediction
+    confirmed_category = models.CharField(max_length=64, blank=True)  # a person's label, once given
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    feedback_score = models.FloatField(null=True, blank=True)  # the customer's explicit score in [0, 1]
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["model_version", "created_at"], name="prediction_version_time")]
+
+    def __str__(self) -> str:
+        return f"{self.model_version} on {self.ref}: {self.category}"
+
+
+class ShadowPrediction(models.Model):
+    """What a shadow candidate would have answered for one request; never shown to anyone."""
+
+    ref = models.CharField(max_length=64, db_index=True)  # as Prediction.ref
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="predictions")
     model_version = models.CharField(max_length=32)
     category = models.CharField(max_length=64)
@@ -195,4 +221,4 @@ class ShadowPrediction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     def __str__(self) -> str:
-        return f"{self.model_version} on #{self.inquiry_id}: {self.category}"
+        return f"{self.model_version} on {self.ref}: {self.category}"

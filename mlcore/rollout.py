@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mlcore.canary import ArmStats, CanaryDecision, canary_decide
-from mlcore.models import ModelVersion, Rollout, ShadowPrediction
+from mlcore.models import ModelVersion, Prediction, Rollout, ShadowPrediction
 from mlcore.selectors import modelversion_active, rollout_running
 from mlcore.services import PromotionError, bundle_integrity_check, modelversion_promote
 from mlcore.swap import model_change_announce_on_commit
@@ -64,19 +64,16 @@ def _finish(*, rollout: Rollout, status: str, reason: str) -> None:
 
 
 def rollout_arm_stats(*, rollout: Rollout, version: str) -> ArmStats:
-    """One arm's inquiries and explicit feedback since the current stage began."""
-    from feedback.models import ExplicitFeedback
-    from supportdesk.models import Inquiry
-
-    reasons = Inquiry.objects.filter(model_version=version, created_at__gte=rollout.stage_started_at) \
-        .values_list("escalation_reasons", flat=True)
+    """One arm's predictions and their explicit feedback since the current stage began."""
+    rows = Prediction.objects.filter(model_version=version, created_at__gte=rollout.stage_started_at) \
+        .values_list("escalated", "feedback_score")
     n = escalated = 0
-    for r in reasons.iterator():
+    scores = []
+    for was_escalated, score in rows.iterator():
         n += 1
-        escalated += bool(r)
-    scores = list(ExplicitFeedback.objects.filter(
-        inquiry__model_version=version, inquiry__created_at__gte=rollout.stage_started_at, score__isnull=False,
-    ).values_list("score", flat=True))
+        escalated += was_escalated
+        if score is not None:
+            scores.append(score)
     return ArmStats(n=n, escalated=escalated, feedback_n=len(scores), feedback_sum=float(sum(scores)))
 
 
@@ -113,12 +110,12 @@ def rollout_evaluate() -> CanaryDecision | None:
     return decision
 
 
-def shadowprediction_record(*, inquiry, version: str, category: str, confidence: float, escalated: bool,
-                            latency_ms: float) -> ShadowPrediction | None:
+def shadowprediction_record(*, ref: str, served_category: str, version: str, category: str, confidence: float,
+                            escalated: bool, latency_ms: float) -> ShadowPrediction | None:
     rollout = rollout_running()
     if rollout is None or rollout.candidate.version != version:
         return None  # the rollout ended while this request ran
     return ShadowPrediction.objects.create(
-        inquiry=inquiry, rollout=rollout, model_version=version, category=category, confidence=confidence,
-        escalated=escalated, agrees=category == inquiry.category, latency_ms=latency_ms,
+        ref=ref, rollout=rollout, model_version=version, category=category, confidence=confidence,
+        escalated=escalated, agrees=category == served_category, latency_ms=latency_ms,
     )

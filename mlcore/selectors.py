@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import hashlib
+from django.db.models import Count
 
-from mlcore.models import ModelVersion, Rollout, TrainingExample
+from mlcore.models import DriftReport, ModelVersion, Rollout, TrainingExample, TrainingRun
 
 
 def modelversion_active() -> ModelVersion | None:
@@ -11,11 +11,6 @@ def modelversion_active() -> ModelVersion | None:
 
 def modelversion_get(*, version: str) -> ModelVersion | None:
     return ModelVersion.objects.filter(version=version).first()
-
-
-def trainingexample_category_set() -> list[tuple[str, str, float]]:
-    """(text, category, weight) for every text with a category; a more trusted source overrides."""
-    return [(text, cat, w) for text, cat, w, _ in trainingexample_category_rows()]
 
 
 def trainingexample_category_rows() -> list[tuple[str, str, float, str]]:
@@ -49,56 +44,28 @@ def trainingexample_upset_set() -> list[tuple[str, bool]]:
     return sorted(best.items())
 
 
-def snapshot_id_compute(
-    *, category_rows: list[tuple[str, str, float]], sentiment_rows: list[tuple[str, str]],
-    upset_rows: list[tuple[str, bool]] = (),
-) -> str:
-    digest = hashlib.sha256()
-    for text, upset in upset_rows:
-        digest.update(f"u\x1f{text}\x1f{int(upset)}\x1e".encode())
-    for text, cat, weight in category_rows:
-        digest.update(f"c\x1f{text}\x1f{cat}\x1f{weight:.4f}\x1e".encode())
-    for text, sent in sentiment_rows:
-        digest.update(f"s\x1f{text}\x1f{sent}\x1e".encode())
-    return digest.hexdigest()[:32]
-
-
 def modelversions_recent(*, limit: int = 30):
-    from mlcore.models import ModelVersion
-
     return list(ModelVersion.objects.select_related("training_run").order_by("-created_at", "-id")[:limit])
 
 
 def trainingruns_recent(*, limit: int = 30):
-    from mlcore.models import TrainingRun
-
     return list(TrainingRun.objects.select_related("model_version", "requested_by")[:limit])
 
 
 def trainingrun_get(*, run_id: int):
-    from mlcore.models import TrainingRun
-
     return TrainingRun.objects.select_related("model_version").filter(pk=run_id).first()
 
 
 def trainingrun_counts_by_status() -> dict[str, int]:
-    from django.db.models import Count
-
-    from mlcore.models import TrainingRun
-
     counts = dict(TrainingRun.objects.order_by().values_list("status").annotate(n=Count("id")))
     return {status: counts.get(status, 0) for status in TrainingRun.Status.values}
 
 
 def driftreport_latest():
-    from mlcore.models import DriftReport
-
     return DriftReport.objects.select_related("model_version").first()
 
 
 def driftreports_recent(*, limit: int = 50):
-    from mlcore.models import DriftReport
-
     return list(DriftReport.objects.order_by("-created_at", "-id")[:limit])
 
 

@@ -7,29 +7,18 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mlcore import encoder, heads
-from mlcore.bundle import MANIFEST_FILE, MODEL_FILE, bundle_write, file_sha256
-from mlcore.drift import drift_reference
-from mlcore.embedcache import embeddings_cached
+from mlcore import heads
+from mlcore.bundle import MANIFEST_FILE, MODEL_FILE, file_sha256
+from mlcore.events import model_promoted_send_on_commit
 from mlcore.models import ModelVersion, Rollout, TrainingExample
-from mlcore.selectors import (
-    modelversion_active,
-    snapshot_id_compute,
-    trainingexample_category_set,
-    trainingexample_sentiment_set,
-    trainingexample_upset_set,
-)
+from mlcore.selectors import modelversion_active
 from mlcore.starter import starter_inquiries, starter_sentiment, starter_upset
 from mlcore.swap import model_change_announce_on_commit
-from mlcore.upset import upset_inputs_build
-from mlcore.validate import bundle_validate_subprocess
 
 logger = logging.getLogger(__name__)
 
@@ -132,75 +121,6 @@ def trainingexamples_import(
     return ImportResult(created=created, skipped=len(examples) - created + len(errors), errors=errors)
 
 
-def _next_version_name() -> str:
-    last = ModelVersion.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    return f"v{last + 1}"
-
-
-def modelversion_train(*, note: str = "", activate_if_none: bool = True, seed: int = 0) -> ModelVersion:
-    """Snapshot the training data, fit the heads, export and validate the bundle, register it."""
-    from mlcore.snapshot import eval_bucket
-
-    # The pipeline's held-out set falls back to this hash bucket; a version that trained on it would be
-    # judged on texts it has seen, and no retrained candidate could ever beat it.
-    fraction = settings.SUPPORTLOOP_EVAL_FRACTION
-    category_rows = [r for r in trainingexample_category_set() if not eval_bucket(r[0], fraction=fraction)]
-    sentiment_rows = trainingexample_sentiment_set()
-    labels = sorted({cat for _, cat, _ in category_rows})
-    if len(labels) < 2:
-        raise TrainingError("need labeled examples of at least two categories")
-    if len({s for _, s in sentiment_rows}) < 3:
-        raise TrainingError("need sentiment examples of all three polarities")
-    upset_rows = trainingexample_upset_set()
-    snapshot_id = snapshot_id_compute(category_rows=category_rows, sentiment_rows=sentiment_rows,
-                                      upset_rows=upset_rows)
-
-    texts = [t for t, _, _ in category_rows]
-    X = embeddings_cached(texts)  # as the pipeline: a retrain embeds only new texts
-    y = np.array([labels.index(c) for _, c, _ in category_rows])
-    w = np.array([wt for _, _, wt in category_rows], dtype=np.float32)
-    sX = embeddings_cached([t for t, _ in sentiment_rows])
-    sy = np.array([heads.SENTIMENT_LABELS.index(s) for _, s in sentiment_rows])
-    upset = upset_inputs_build(
-        upset_rows=upset_rows, category_texts=texts, tokenizer=encoder.tokenizer_load(), embed=embeddings_cached,
-    )
-    fit = heads.heads_fit(
-        X=X, y=y, labels=labels, sentiment_X=sX, sentiment_y=sy, upset=upset, sample_weight=w, seed=seed,
-        inscope_escalation_target=settings.SUPPORTLOOP_INSCOPE_ESCALATION_TARGET,
-    )
-    fit.metrics["reference"] = drift_reference(labels=labels, probabilities=fit.heads.probabilities(X),
-                                               sentiment=fit.heads.sentiment(X), seed=seed)
-    rng = np.random.default_rng(seed)
-    golden_idx = rng.choice(len(texts), size=min(32, len(texts)), replace=False)
-    golden_texts = [texts[i] for i in golden_idx]
-    golden_probs = fit.heads.probabilities(encoder.encoder_session().embed(golden_texts))
-
-    version = _next_version_name()
-    with tempfile.TemporaryDirectory(prefix="bundle-") as tmp:
-        bundle_dir = Path(tmp)
-        manifest = bundle_write(
-            directory=bundle_dir, encoder_path=encoder.encoder_onnx_path(), heads=fit.heads, version=version,
-            thresholds=fit.thresholds, metrics=fit.metrics, snapshot_id=snapshot_id,
-            golden_texts=golden_texts, golden_probabilities=golden_probs,
-        )
-        result = bundle_validate_subprocess(directory=bundle_dir)
-        if not result["ok"]:
-            raise TrainingError(f"candidate rejected by the validator: {result['reason']}")
-        prefix = f"bundles/{version}-{manifest.sha256[:12]}"
-        store = storages["artifacts"]
-        for name in (MODEL_FILE, MANIFEST_FILE):
-            with open(bundle_dir / name, "rb") as fh:
-                store.save(f"{prefix}/{name}", File(fh))
-    mv = ModelVersion.objects.create(
-        version=version, artifact_prefix=prefix, sha256=manifest.sha256, labels=labels,
-        thresholds=fit.thresholds, metrics=fit.metrics, snapshot_id=snapshot_id, note=note,
-    )
-    logger.info("trained %s on snapshot %s: %s", version, snapshot_id, fit.metrics.get("accuracy"))
-    if activate_if_none and modelversion_active() is None:
-        mv = modelversion_promote(version=version)
-    return mv
-
-
 def modelversion_promote(*, version: str, actor=None) -> ModelVersion:
     unlocked = ModelVersion.objects.filter(version=version).first()
     if unlocked is not None and unlocked.status not in (ModelVersion.Status.ACTIVE, ModelVersion.Status.REJECTED):
@@ -228,10 +148,7 @@ def modelversion_promote(*, version: str, actor=None) -> ModelVersion:
             status=Rollout.Status.COMPLETED, fraction=1.0, finished_at=timezone.now(),
             reason=f"promoted{f' by {actor}' if actor else ''}")
         model_change_announce_on_commit(version=version, event="promote")
-        if settings.SUPPORTLOOP_LABELING_FILL_ON_PROMOTION:
-            from labeling.tasks import labeling_after_promotion_task
-
-            labeling_after_promotion_task.delay_on_commit(version=target.version)
+        model_promoted_send_on_commit(version=target.version)
     return target
 
 

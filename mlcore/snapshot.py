@@ -1,7 +1,8 @@
 """Training-data snapshots (SPEC §6.2): a frozen, content-addressed list of rows stored as JSONL.
 
-Sets: `train` (labels and feedback-weighted auto answers), `replay` (older rows no longer in the
-data, kept against forgetting), `sentiment`, and `eval` (the held-out gold set, never trained on).
+Sets: `train` (labels, and rows the product apps provide through mlcore.providers: feedback-weighted
+auto answers), `replay` (older rows no longer in the data, kept against forgetting), `sentiment`,
+`upset`, and `eval` (the held-out gold set, never trained on).
 The id is a hash of the content, so the same data always gives the same snapshot.
 """
 
@@ -14,9 +15,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db.models import Max
 
-from feedback.scoring import ticket_feedback_score
+from mlcore.providers import text_key, training_rows_provided
 from mlcore.selectors import trainingexample_category_rows, trainingexample_sentiment_set, trainingexample_upset_set
 
 TRUSTED_EVAL_SOURCES = ("gold", "agent")
@@ -33,46 +33,10 @@ class Snapshot:
         return [r for r in self.rows if r["set"] in sets]
 
 
-def text_key(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def eval_bucket(text: str, *, fraction: float) -> bool:
     """Deterministic held-out membership by hash of the normalised text (stable across runs)."""
     h = int.from_bytes(hashlib.sha256(text_key(text).encode()).digest()[:8], "big")
     return (h % 10_000) < fraction * 10_000
-
-
-def feedback_weighted_rows(*, exclude: set[str], window_days: int, minimum: float, lam: float) -> tuple[list, int]:
-    """Auto-answered inquiries with a feedback score f ≥ minimum, weight λ·f (SPEC §6.2); those below
-    belong to the labeling pool instead. Returns the rows and how many were left out as poor."""
-    from django.utils import timezone
-
-    from feedback.models import ExplicitFeedback, ImplicitSignal
-    from supportdesk.models import Inquiry
-
-    since = timezone.now() - timezone.timedelta(days=window_days)
-    inquiries = dict(Inquiry.objects.filter(status=Inquiry.Status.ANSWERED_AUTO, created_at__gte=since)
-                     .exclude(category="").values_list("pk", "text").iterator())
-    cats = dict(Inquiry.objects.filter(pk__in=inquiries.keys()).values_list("pk", "category"))
-    explicit = {i: (s, h) for i, s, h in ExplicitFeedback.objects.filter(inquiry_id__in=inquiries.keys())
-                .values_list("inquiry_id", "score", "helpful")}
-    implicit = dict(ImplicitSignal.objects.filter(inquiry_id__in=inquiries.keys()).values("inquiry_id")
-                    .annotate(best=Max("score")).values_list("inquiry_id", "best"))
-    rows, poor, seen = [], 0, set(exclude)
-    for pk, text in sorted(inquiries.items()):
-        key = text_key(text)
-        score, helpful = explicit.get(pk, (None, None))
-        f = ticket_feedback_score(explicit=score, implicit=implicit.get(pk), helpful=helpful)
-        if f is None or key in seen:
-            continue
-        if f < minimum:
-            poor += 1
-            continue
-        seen.add(key)
-        rows.append({"set": "train", "text": text, "category": cats[pk], "source": "feedback",
-                     "weight": round(lam * f, 4), "inquiry": pk})
-    return rows, poor
 
 
 def replay_rows(*, previous: Snapshot | None, exclude: set[str], limit: int) -> list[dict]:
@@ -98,9 +62,7 @@ def snapshot_build(*, previous: Snapshot | None = None) -> Snapshot:
              for t, c, w, s in labeled if text_key(t) not in held_keys]
     rows += train
     used = held_keys | {text_key(r["text"]) for r in train}
-    feedback, poor = feedback_weighted_rows(
-        exclude=used, window_days=settings.SUPPORTLOOP_FEEDBACK_WINDOW_DAYS,
-        minimum=settings.SUPPORTLOOP_FEEDBACK_MIN_SCORE, lam=settings.SUPPORTLOOP_FEEDBACK_LAMBDA)
+    feedback, poor = training_rows_provided(exclude=used)
     rows += feedback
     used |= {text_key(r["text"]) for r in feedback}
     replay = replay_rows(previous=previous, exclude=used, limit=settings.SUPPORTLOOP_REPLAY_SIZE)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from contextlib import suppress
@@ -19,6 +18,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from prometheus_client import Counter
 from redis.exceptions import RedisError
+
+from core.process import PerProcess
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,6 @@ class Swapper:
     """One listener thread (Redis) and one loader thread (database + bundle loads) per process."""
 
     def __init__(self) -> None:
-        self.pid = os.getpid()
         self.wake = threading.Event()
         self.connected = threading.Event()
         self.stopping = threading.Event()
@@ -127,24 +127,20 @@ class Swapper:
                         pubsub.close()
 
 
-_swapper: dict[str, Swapper | None] = {"current": None}
-_swapper_lock = threading.Lock()
+def _swapper_start() -> Swapper:
+    return Swapper().start()
+
+
+# Started on first use in each process, and again in a forked child: threads do not survive a fork.
+_swapper: PerProcess[Swapper] = PerProcess(_swapper_start, name="mlcore.swap swapper")
 
 
 def swapper_ensure() -> Swapper:
-    """The process's swapper, started on first use (after a fork too: threads do not survive it)."""
-    swapper = _swapper["current"]
-    if swapper is not None and swapper.pid == os.getpid():
-        return swapper
-    with _swapper_lock:
-        swapper = _swapper["current"]
-        if swapper is None or swapper.pid != os.getpid():
-            swapper = _swapper["current"] = Swapper().start()
-        return swapper
+    """The process's swapper, started on first use (after a fork too)."""
+    return _swapper.get()
 
 
 def swapper_stop() -> None:
-    with _swapper_lock:
-        swapper, _swapper["current"] = _swapper["current"], None
+    swapper = _swapper.pop()
     if swapper is not None:
         swapper.stop()

@@ -9,7 +9,8 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from mlcore.models import DriftReport, ModelVersion, TrainingExample, TrainingRun
+from mlcore.models import DriftReport, ModelVersion, Prediction, TrainingExample, TrainingRun
+from mlcore.pipeline import trainingrun_request
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,6 @@ def _last_run_at() -> datetime | None:
 
 
 def retrain_facts(*, now: datetime | None = None) -> Facts:
-    from supportdesk.models import Inquiry
-
     now = now or timezone.now()
     last = _last_run_at()
     active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
@@ -65,8 +64,8 @@ def retrain_facts(*, now: datetime | None = None) -> Facts:
     if active is not None:
         # Only corrections newer than the last run: the next check does not fire again on the same evidence.
         start = max(t for t in (active.promoted_at, last, active.created_at) if t is not None)
-        rows = list(Inquiry.objects.filter(model_version=active.version, updated_at__gt=start)
-                    .exclude(confirmed_category="").exclude(category="").values_list("category", "confirmed_category"))
+        rows = list(Prediction.objects.filter(model_version=active.version, confirmed_at__gt=start)
+                    .exclude(confirmed_category="").values_list("category", "confirmed_category"))
         corrections = len(rows)
         acc = sum(a == b for a, b in rows) / corrections if corrections else None
         ref = (active.metrics.get("heldout") or {}).get("accuracy") or active.metrics.get("accuracy")
@@ -76,8 +75,6 @@ def retrain_facts(*, now: datetime | None = None) -> Facts:
 
 
 def retrain_check(*, now: datetime | None = None) -> TrainingRun | None:
-    from mlcore.pipeline import trainingrun_request
-
     if TrainingRun.objects.filter(status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING]).exists():
         return None
     reasons = retrain_reasons(

@@ -23,6 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlcore.encoder import tokenize
+from mlcore.starter import starter_upset
+
 MASKED = 1e4
 # First-fit score under which an unlabeled inquiry counts as calm. At 0.5 whole chit-chat intents of
 # CLINC150 ("please say that again") were left out, and later flagged; at 0.9 Bitext's swearing
@@ -194,8 +197,6 @@ class UpsetInputs:
 
 def tokens(*, tokenizer, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Token ids and mask padded to the longest text, as the graph sees them."""
-    from mlcore.encoder import tokenize
-
     if not texts:
         return np.zeros((0, 1), dtype=np.int64), np.zeros((0, 1), dtype=np.float32)
     ids, mask = tokenize(tokenizer, texts)
@@ -208,8 +209,6 @@ def upset_inputs_build(
     """From the training data's (text, upset) rows: upset ones are examples of anger. Calm ones join the
     category texts as calm candidates, except the written starter set's, the hard cases, which alone
     set the threshold (see upset_fit)."""
-    from mlcore.starter import starter_upset
-
     written_calm = {r["text"] for r in starter_upset() if r["upset"] == "0"}
     labeled = [(t, u) for t, u in upset_rows if u or t in written_calm]
     angry = {t for t, u in upset_rows if u}

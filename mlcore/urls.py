@@ -6,6 +6,7 @@ app_name = "models"
 urlpatterns = [
     path("", v.models_view, name="index"),
     path("retrain/", v.retrain_view, name="retrain"),
+    path("runs/", v.runs_fragment_view, name="runs"),
     path("runs/<int:pk>/", v.run_view, name="run"),
     path("versions/<str:version>/promote/", v.promote_view, name="promote"),
     path("versions/<str:version>/reject/", v.reject_view, name="reject"),

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mlcore.runtime import BundleError, Predictor
+
 GOLDEN_ATOL = 2e-3
 
 
@@ -35,8 +37,6 @@ def golden_disagreement(*, probs: np.ndarray, expected: np.ndarray, atol: float 
 
 
 def bundle_check(directory: Path) -> dict:
-    from mlcore.runtime import BundleError, Predictor
-
     try:
         predictor = Predictor(directory=directory, threads=1)
         golden = predictor.manifest.golden

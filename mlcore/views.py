@@ -1,3 +1,5 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -5,34 +7,38 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.access import role_required
-from core.csp import DASHBOARD_CSP
 from core.roles import ADMIN
 from mlcore import selectors
 from mlcore.charts import drift_charts
-from mlcore.models import TrainingRun
 from mlcore.pipeline import trainingrun_request
-from mlcore.progress import trainingrun_payload
 from mlcore.rollout import rollout_halt, rollout_start
 from mlcore.services import PromotionError, modelversion_promote, modelversion_reject, modelversion_rollback
 
 
+# plotly.js sets style attributes from script; scripts stay 'self', connect-src keeps the global ws: wss: (live runs)
 @require_GET
 @role_required(ADMIN)
+@csp_replace({"style-src": [SELF, UNSAFE_INLINE]})
 def models_view(request):
     report = selectors.driftreport_latest()
-    response = render(request, "mlcore/models.html", {
+    return render(request, "mlcore/models.html", {
         "versions": selectors.modelversions_recent(), "runs": selectors.trainingruns_recent(),
         "active": selectors.modelversion_active(), "drift": report, "rollout": selectors.rollout_running(),
         "charts": drift_charts(report=report, history=selectors.driftreports_recent()),
     })
-    response["Content-Security-Policy"] = DASHBOARD_CSP.replace("connect-src 'self'", "connect-src 'self' ws: wss:")
-    return response
+
+
+@require_GET
+@role_required(ADMIN)
+def runs_fragment_view(request):
+    """The training-runs table alone: the model page's live region refetches it on each hint."""
+    return render(request, "mlcore/_runs.html", {"runs": selectors.trainingruns_recent()})
 
 
 @require_POST
 @role_required(ADMIN)
 def retrain_view(request):
-    run, created = trainingrun_request(trigger=TrainingRun.Trigger.MANUAL, reason="retrain now", actor=request.user)
+    run, created = trainingrun_request(trigger="manual", reason="retrain now", actor=request.user)
     if created:
         messages.success(request, f"Training run #{run.pk} queued.")
     else:
@@ -93,5 +99,13 @@ def run_view(request, pk: int):
     run = selectors.trainingrun_get(run_id=pk)
     if run is None:
         raise Http404("no such training run")
-    return JsonResponse({"run": trainingrun_payload(run)})
+    return JsonResponse({"run": _run_json(run)})
+
+
+def _run_json(run) -> dict:
+    return {
+        "id": run.pk, "status": run.status, "stage": run.stage, "epoch": run.epoch, "epochs": run.epochs,
+        "loss": run.loss, "decision": run.decision, "error": run.error[:300],
+        "version": run.model_version.version if run.model_version_id and run.model_version else None,
+    }
 

@@ -9,7 +9,9 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from supportdesk import roles
+from core import roles
+from mlcore.models import ModelVersion, TrainingRun
+from mlcore.pipeline import modelversion_train
 
 DEMO_ACCOUNTS = (
     ("agent", [roles.AGENT]),
@@ -45,3 +47,10 @@ def demo_accounts_ensure(*, credentials_file: Path) -> dict[str, str]:
     credentials_file.write_text(json.dumps(known, indent=2))
     credentials_file.chmod(0o600)
     return known
+
+
+def modelversion_first_train() -> ModelVersion:
+    """The first model, trained here through the training pipeline (a bootstrap run) and promoted.
+
+    TrainingBusy when a run is already queued or running: the training worker runs that one."""
+    return modelversion_train(note="bootstrap", trigger=TrainingRun.Trigger.BOOTSTRAP)

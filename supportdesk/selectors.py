@@ -2,15 +2,20 @@ from __future__ import annotations
 
 import statistics
 import threading
-import time
 from datetime import datetime, timedelta
 
 import numpy as np
+from cachetools import TLRUCache, TTLCache
 from django.conf import settings
-from django.db.models import Min, Q
-from django.db.models.functions import Lower
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Min, Q, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
+from core.process import PerProcess
+from core.roles import AGENT
+from mlcore.selectors import modelversion_active
+from mlcore.starter import CATEGORIES
 from supportdesk.models import EscalationPolicy, FAQEntry, Inquiry, TicketEvent, TicketMessage
 from supportdesk.repeat import OPEN_STATUSES, earlier_ticket_build, earlier_ticket_counts, repeat_contact_detect
 from supportdesk.rules import Thresholds
@@ -23,20 +28,43 @@ def escalation_policy_get() -> EscalationPolicy:
     return policy
 
 
-_policy_cache: dict = {"policy": None, "at": 0.0}
-_faq_cache: dict = {}
-_cache_lock = threading.Lock()
+def _policy_ttu(_key, _value, now: float) -> float:
+    # Read when an entry is stored, so override_settings applies to the next one (0: nothing is kept).
+    return now + settings.SUPPORTLOOP_POLICY_CACHE_SECONDS
 
 
-def _fresh(at: float) -> bool:
-    return time.monotonic() - at < settings.SUPPORTLOOP_POLICY_CACHE_SECONDS
+class SelectorCaches:
+    """This process's TTL caches (cachetools) of what every inquiry and every ticket page poll read.
+
+    cachetools caches are not thread-safe, reads included (they reorder and expire entries): every
+    access holds `lock`. A PerProcess object: a forked child starts with empty caches and a free lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.policy: TLRUCache = TLRUCache(maxsize=1, ttu=_policy_ttu)
+        self.faq: TLRUCache = TLRUCache(maxsize=16, ttu=_policy_ttu)  # per embedding key
+        self.reply_estimate: TTLCache = TTLCache(maxsize=1, ttl=REPLY_ESTIMATE_CACHE_SECONDS)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.policy.clear()
+            self.faq.clear()
+            self.reply_estimate.clear()
+
+
+_caches: PerProcess[SelectorCaches] = PerProcess(SelectorCaches, name="supportdesk.selectors caches")
 
 
 def escalation_policy_cached() -> EscalationPolicy:
     """The policy as this process saw it at most a couple of seconds ago (it is read per inquiry)."""
-    if _policy_cache["policy"] is None or not _fresh(_policy_cache["at"]):
-        _policy_cache.update(policy=escalation_policy_get(), at=time.monotonic())
-    return _policy_cache["policy"]
+    caches = _caches.get()
+    with caches.lock:
+        policy = caches.policy.get("policy")
+    if policy is None:
+        policy = escalation_policy_get()
+        with caches.lock:
+            caches.policy["policy"] = policy
+    return policy
 
 
 def escalation_thresholds(*, model_thresholds: dict | None) -> Thresholds:
@@ -83,12 +111,12 @@ def faq_nearest(*, category: str, embedding: np.ndarray, embedding_key: str) -> 
     """The active FAQ entry of `category` whose embedding is nearest the inquiry's (SPEC §3.4).
 
     The FAQ (tens of entries) is indexed per process and re-read every couple of seconds."""
-    with _cache_lock:
-        cached = _faq_cache.get(embedding_key)
-        if cached is None or not _fresh(cached[0]):
-            cached = (time.monotonic(), _faq_index(embedding_key=embedding_key))
-            _faq_cache[embedding_key] = cached
-    entries, matrix = cached[1].get(category, ([], None))
+    caches = _caches.get()
+    with caches.lock:  # held while the index is read: one reader per process
+        index = caches.faq.get(embedding_key)
+        if index is None:
+            index = caches.faq[embedding_key] = _faq_index(embedding_key=embedding_key)
+    entries, matrix = index.get(category, ([], None))
     if not entries:
         return None
     if matrix is None:
@@ -97,16 +125,12 @@ def faq_nearest(*, category: str, embedding: np.ndarray, embedding_key: str) -> 
 
 
 def selector_caches_clear() -> None:
-    with _cache_lock:
-        _faq_cache.clear()
-        _policy_cache.update(policy=None, at=0.0)
-        _reply_estimate_cache.update(value=None, at=0.0)
+    _caches.get().clear()
 
 
 REPLY_ESTIMATE_WINDOW = timedelta(days=30)
 REPLY_ESTIMATE_MIN_SAMPLES = 20
 REPLY_ESTIMATE_CACHE_SECONDS = 60.0
-_reply_estimate_cache: dict = {"value": None, "at": 0.0}
 
 
 def _reply_estimate_compute() -> timedelta:
@@ -133,21 +157,19 @@ def reply_estimate_get() -> timedelta:
     escalated when they came in (not the ones reopened by a follow-up), once at least 20 of them have
     a reply; until then SUPPORTLOOP_REPLY_ESTIMATE_HOURS. The page is public and polled: each process
     computes it at most once a minute."""
-    with _cache_lock:
-        value, at = _reply_estimate_cache["value"], _reply_estimate_cache["at"]
-    if value is not None and time.monotonic() - at < REPLY_ESTIMATE_CACHE_SECONDS:
+    caches = _caches.get()
+    with caches.lock:
+        value = caches.reply_estimate.get("value")
+    if value is not None:
         return value
     value = _reply_estimate_compute()
-    with _cache_lock:
-        _reply_estimate_cache.update(value=value, at=time.monotonic())
+    with caches.lock:
+        caches.reply_estimate["value"] = value
     return value
 
 
 def category_choices() -> list[str]:
     """Categories an agent may choose: the active model's labels plus any already in use."""
-    from mlcore.selectors import modelversion_active
-    from mlcore.starter import CATEGORIES
-
     active = modelversion_active()
     labels = set(active.labels if active else CATEGORIES)
     labels.update(FAQEntry.objects.order_by("category").values_list("category", flat=True).distinct())
@@ -156,9 +178,6 @@ def category_choices() -> list[str]:
 
 def agent_queue():
     """Open escalations, most upset first, then oldest (SPEC §3.5)."""
-    from django.db.models import F, Value
-    from django.db.models.functions import Coalesce
-
     return (
         Inquiry.objects.filter(status__in=[Inquiry.Status.ESCALATED, Inquiry.Status.ASSIGNED])
         .select_related("assigned_to")
@@ -172,16 +191,10 @@ def inquiry_get(*, pk: int) -> Inquiry | None:
 
 
 def agents_list():
-    from django.contrib.auth import get_user_model
-
-    from core.roles import AGENT
-
     return get_user_model().objects.filter(groups__name=AGENT, is_active=True).order_by("username").distinct()
 
 
 def inquiry_counts_by_status() -> dict[str, int]:
-    from django.db.models import Count
-
     counts = {s: 0 for s in Inquiry.Status.values}
     for row in Inquiry.objects.values("status").annotate(n=Count("id")):
         counts[row["status"]] = row["n"]

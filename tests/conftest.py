@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def trained_version(django_db_setup, django_db_blocker) -> dict:
     """Train one model on the starter set per test session; tests re-register it as needed."""
     from mlcore.models import ModelVersion
-    from mlcore.services import modelversion_train, starter_load
+    from mlcore.pipeline import modelversion_train
+    from mlcore.services import starter_load
     from supportdesk.services import faq_starter_load
 
     with django_db_blocker.unblock():
@@ -23,6 +24,7 @@ def trained_version(django_db_setup, django_db_blocker) -> dict:
         faq_starter_load()
         mv = modelversion_train(note="test session", activate_if_none=False)
         fields = {f.name: getattr(mv, f.name) for f in ModelVersion._meta.fields if f.name not in ("id", "promoted_by")}
+        mv.training_run.delete()  # its snapshot would be taken for every test (one run per snapshot)
         mv.delete()
     return fields
 

@@ -78,3 +78,17 @@ class LabelingItemFactory(factory.django.DjangoModelFactory):
     required_labels = factory.LazyAttribute(lambda item: item.batch.annotators_per_item)
     model_category = "delivery"
     model_probabilities = factory.LazyFunction(lambda: {"delivery": 0.55, "refund": 0.45})
+
+
+class PredictionFactory(factory.django.DjangoModelFactory):
+    """A row of mlcore's prediction log, as inquiry_classify writes one."""
+
+    class Meta:
+        model = "mlcore.Prediction"
+
+    ref = factory.Sequence(lambda n: str(n + 1))
+    model_version = "v1"
+    category = "delivery"
+    confidence = 0.9
+    sentiment = 0.0
+    escalated = False

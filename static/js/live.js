@@ -1,16 +1,35 @@
 // Live regions: an element with data-live-ws and data-live-refresh listens on a websocket for
 // "something changed" hints and refetches its HTML from data-live-refresh. Pushes are hints
 // only: on every (re)connect, and every 30 s as a fallback, the region resyncs over HTTP.
+// data-live-reload="<selector>": when a refetch brings an element matching the selector (by id)
+// that the region did not show before, the whole page reloads, for changes that reach beyond the
+// region (a finished training run adds a model version and its metrics to the model page).
 (function () {
   "use strict";
 
+  function marked(el) {
+    var ids = {};
+    if (el.dataset.liveReload) {
+      el.querySelectorAll(el.dataset.liveReload).forEach(function (n) { ids[n.id] = true; });
+    }
+    return ids;
+  }
+
+  var sent = 0;
+
   function refresh(el) {
+    var seq = ++sent;  // fetches may answer out of order: never show an older answer over a newer one
     return fetch(el.dataset.liveRefresh, { credentials: "same-origin", headers: { "X-Live": "1" } })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
+        if (seq < (el.liveShown || 0)) { return; }
+        el.liveShown = seq;
         if (el.innerHTML.trim() !== html.trim()) {
+          var before = marked(el);
           el.innerHTML = html;
           el.dispatchEvent(new CustomEvent("live:updated", { bubbles: true }));
+          var after = marked(el);
+          if (Object.keys(after).some(function (id) { return !before[id]; })) { window.location.reload(); }
         }
       })
       .catch(function () { /* the next hint or poll retries */ });

@@ -4,16 +4,16 @@ import logging
 
 import numpy as np
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from mlcore import encoder
+from mlcore.predictions import prediction_record
+from mlcore.rollout import shadowprediction_record
 from mlcore.runtime import BundleError
 from mlcore.serving import ModelUnavailable, predictor_route
 from supportdesk import metrics, rules
 from supportdesk.models import Inquiry, TicketEvent, TicketMessage
 from supportdesk.realtime import ticket_changed_push
 from supportdesk.selectors import escalation_thresholds, faq_nearest, inquiry_repeat_contact
-from supportdesk.services.rows import row_insert, row_update, rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +39,7 @@ def inquiry_submit(*, text: str, name: str = "", email: str = "") -> Inquiry:
 
     The "received" event is written with the outcome, stamped with the inquiry's own creation
     time: one write less on the hot path, and an inquiry is never lost if classification fails."""
-    inquiry = Inquiry(text=text, name=name, email=email)
-    with transaction.atomic():  # an explicit transaction joins the write queue (config/sqlite)
-        row_insert(obj=inquiry)
+    inquiry = Inquiry.objects.create(text=text, name=name, email=email)
     return inquiry_classify(inquiry=inquiry)
 
 
@@ -106,8 +104,6 @@ def inquiry_classify(*, inquiry: Inquiry) -> Inquiry:
 
 def _shadow_score(*, inquiry: Inquiry, shadow) -> None:
     """What the shadow candidate would have done, logged only; it can never fail the request."""
-    from mlcore.rollout import shadowprediction_record
-
     try:
         p = shadow.predict(inquiry.text)
         reasons = rules.escalation_reasons(
@@ -115,8 +111,9 @@ def _shadow_score(*, inquiry: Inquiry, shadow) -> None:
             upset=p.upset, novelty=p.novelty,
             thresholds=escalation_thresholds(model_thresholds=shadow.manifest.thresholds),
         )
-        shadowprediction_record(inquiry=inquiry, version=p.model_version, category=p.category,
-                                confidence=p.confidence, escalated=bool(reasons), latency_ms=p.latency_ms)
+        shadowprediction_record(ref=str(inquiry.pk), served_category=inquiry.category, version=p.model_version,
+                                category=p.category, confidence=p.confidence, escalated=bool(reasons),
+                                latency_ms=p.latency_ms)
         metrics.SHADOW_PREDICTIONS.labels(p.model_version, str(p.category == inquiry.category).lower()).inc()
     except Exception:  # a broken shadow must not cost the customer anything
         logger.exception("inquiry %s: shadow scoring failed", inquiry.pk)
@@ -137,11 +134,12 @@ def _inquiry_outcome(*, inquiry: Inquiry, reasons: list[str], faq, fields: list[
     if from_status == Inquiry.Status.RECEIVED:
         events.insert(0, TicketEvent(inquiry=inquiry, to_status=from_status, reason="submitted",
                                      created_at=inquiry.created_at))
-    inquiry.updated_at = timezone.now()
-    values = {f: getattr(inquiry, f) for f in fields}
-    with transaction.atomic():  # held briefly: other writers queue behind it (config/sqlite)
-        row_update(model=Inquiry, pk=inquiry.pk, values=values)
-        rows_insert(objs=events)
+    with transaction.atomic():  # held briefly: SQLite lets one writer in at a time
+        inquiry.save(update_fields=fields)
+        TicketEvent.objects.bulk_create(events)
+        if inquiry.model_version and inquiry.category:
+            prediction_record(ref=str(inquiry.pk), model_version=inquiry.model_version, category=inquiry.category,
+                              confidence=inquiry.confidence, sentiment=inquiry.sentiment, escalated=bool(reasons))
         if reasons:  # nobody can be watching the page of a ticket created in this request yet
             ticket_changed_push(inquiry_id=inquiry.pk, ticket=from_status != Inquiry.Status.RECEIVED)
     metrics.INQUIRIES.labels(inquiry.status).inc()

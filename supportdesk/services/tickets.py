@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.roles import ADMIN, AGENT, user_has_role
+from mlcore.predictions import prediction_confirm
 from mlcore.services import trainingexample_record
 from supportdesk.models import Inquiry, TicketMessage
 from supportdesk.realtime import ticket_changed_push
@@ -105,6 +106,7 @@ def ticket_category_set(*, inquiry_id: int, agent, category: str) -> Inquiry:
         inquiry.events.create(from_status=inquiry.status, to_status=inquiry.status, actor=agent,
                               reason=f"category {category} {verb}")
         trainingexample_record(text=inquiry.text, category=category, source="agent")
+        prediction_confirm(ref=str(inquiry.pk), category=category)
     return inquiry
 
 

@@ -13,8 +13,7 @@ from mlcore.drift import (
     psi_level,
 )
 from mlcore.drift_services import driftreport_compute
-from mlcore.models import DriftReport, TrainingRun
-from supportdesk.models import Inquiry
+from mlcore.models import DriftReport, Prediction, TrainingRun
 
 
 def test_psi_matches_hand_computed_values():
@@ -66,9 +65,9 @@ def test_compare_against_a_reference():
 
 
 def _traffic(version: str, rows: list[tuple[str, float, float]]) -> None:
-    Inquiry.objects.bulk_create([
-        Inquiry(text=f"q{i}", token=f"drift-{i}", status="answered_auto", category=c, confidence=conf, sentiment=s,
-                model_version=version) for i, (c, conf, s) in enumerate(rows)
+    Prediction.objects.bulk_create([
+        Prediction(ref=str(i), model_version=version, category=c, confidence=conf, sentiment=s, escalated=False)
+        for i, (c, conf, s) in enumerate(rows)
     ])
 
 

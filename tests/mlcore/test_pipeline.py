@@ -7,13 +7,11 @@ from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from feedback.models import ExplicitFeedback, ImplicitSignal
 from mlcore.models import ModelVersion, TrainingExample, TrainingRun
 from mlcore.pipeline import trainingrun_execute, trainingrun_request, trainingruns_recover
 from mlcore.services import starter_load, trainingexample_record
 from mlcore.serving import predictor_active
-from mlcore.snapshot import eval_bucket, feedback_weighted_rows, snapshot_build, snapshot_load, snapshot_store
-from supportdesk.models import Inquiry
+from mlcore.snapshot import eval_bucket, snapshot_build, snapshot_load, snapshot_store
 
 
 def _artifacts(prefix: str) -> list[str]:
@@ -54,7 +52,8 @@ def test_a_run_registers_a_candidate_with_side_by_side_metrics_and_a_snapshot(ac
     again = trainingrun_execute(run_id=TrainingRun.objects.create(trigger="schedule").pk)
     assert again.status == "skipped" and again.model_version is None
     assert f"run #{run.pk}" in again.decision
-    assert ModelVersion.objects.filter(snapshot_id=run.snapshot_id).count() == 1
+    # The session's v1 trained on the same starter data, so it shares the snapshot id.
+    assert ModelVersion.objects.filter(snapshot_id=run.snapshot_id).exclude(pk=active_model.pk).count() == 1
 
 
 def _bundle_prefixes() -> set[str]:
@@ -132,33 +131,6 @@ def test_recovery_marks_a_silent_run_failed_and_removes_its_files(db):
     run.refresh_from_db()
     assert run.status == "failed" and "worker lost" in run.error and run.finished_at
     assert _artifacts("bundles/v9-deadbeef") == []
-
-
-def test_feedback_weighted_rows_and_the_labeling_pool(db, settings):
-    settings.SUPPORTLOOP_FEEDBACK_LAMBDA = 0.5
-    settings.SUPPORTLOOP_FEEDBACK_MIN_SCORE = 0.5
-
-    def inquiry(text, status="answered_auto"):
-        return Inquiry.objects.create(text=text, status=status, category="delivery")
-
-    good = inquiry("parcel late again")
-    ExplicitFeedback.objects.create(inquiry=good, score=0.9, helpful=True)
-    ImplicitSignal.objects.create(inquiry=good, view_id="v-good", score=0.1)  # explicit outranks implicit
-    implicit = inquiry("where is the courier")
-    ImplicitSignal.objects.create(inquiry=implicit, view_id="v-a", score=0.4)
-    ImplicitSignal.objects.create(inquiry=implicit, view_id="v-b", score=0.7)  # the best view counts
-    poor = inquiry("tracking number wrong")
-    ExplicitFeedback.objects.create(inquiry=poor, score=0.2)
-    unhelpful = inquiry("parcel lost")
-    ExplicitFeedback.objects.create(inquiry=unhelpful, score=0.9, helpful=False)
-    inquiry("no feedback at all")
-    escalated = inquiry("angry about parcel", status="escalated")
-    ExplicitFeedback.objects.create(inquiry=escalated, score=1.0)
-    rows, n_poor = feedback_weighted_rows(exclude=set(), window_days=90, minimum=0.5, lam=0.5)
-    assert {r["text"]: r["weight"] for r in rows} == {"parcel late again": 0.45, "where is the courier": 0.35}
-    assert n_poor == 2 and all(r["source"] == "feedback" and r["category"] == "delivery" for r in rows)
-    rows, _ = feedback_weighted_rows(exclude={"parcel late again"}, window_days=90, minimum=0.5, lam=0.5)
-    assert [r["text"] for r in rows] == ["where is the courier"]  # a labeled text keeps its label
 
 
 def test_snapshot_is_content_addressed_with_a_fixed_held_out_set_and_replay(db, settings):

@@ -8,7 +8,7 @@ from mlcore.models import ModelVersion, Rollout, ShadowPrediction
 from mlcore.rollout import rollout_evaluate, rollout_halt, rollout_start
 from mlcore.services import PromotionError
 from mlcore.serving import predictor_active, serving_status
-from supportdesk.models import Inquiry
+from tests.factories import PredictionFactory
 from tests.mlcore.conftest import version_register
 
 TEXT = "My package never arrived, order 12345"
@@ -101,8 +101,7 @@ def test_the_rollout_command(active_model, trained_version, capsys):
 def _arms(*, canary_escalated: int, active_escalated: int, n: int = 5) -> None:
     for version, escalated in (("v2", canary_escalated), ("v1", active_escalated)):
         for i in range(n):
-            Inquiry.objects.create(text=f"{version} {i}", model_version=version, status="escalated",
-                                   escalation_reasons=["low_confidence"] if i < escalated else [])
+            PredictionFactory(model_version=version, escalated=i < escalated)
 
 
 def test_admin_actions_start_a_canary_and_halt_it(active_model, trained_version, admin_user, client):

@@ -2,8 +2,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from mlcore.models import ModelVersion, TrainingExample
-from mlcore.selectors import trainingexample_category_set
-from mlcore.services import PromotionError, modelversion_promote, modelversion_rollback, starter_load
+from mlcore.selectors import trainingexample_category_rows
+from mlcore.services import PromotionError, modelversion_promote, modelversion_rollback
 from mlcore.serving import ModelUnavailable, predictor_active, serving_reset
 
 
@@ -60,8 +60,8 @@ def test_starter_set_teaches_calm_and_upset_examples(db):
 def test_more_trusted_label_wins_for_the_same_text(db):
     TrainingExample.objects.create(text="Zebra parcel status?", category="order", source="starter")
     TrainingExample.objects.create(text="zebra parcel status? ", category="delivery", source="agent")
-    rows = [r for r in trainingexample_category_set() if "zebra" in r[0].lower()]
-    assert rows == [("zebra parcel status? ", "delivery", 1.0)]
+    rows = [r for r in trainingexample_category_rows() if "zebra" in r[0].lower()]
+    assert rows == [("zebra parcel status? ", "delivery", 1.0, "agent")]
 
 
 def test_no_active_model_means_unavailable(db):
@@ -89,24 +89,14 @@ def test_rollback_without_history_is_refused(active_model):
         modelversion_rollback()
 
 
-@pytest.mark.slow
-def test_train_command_registers_a_candidate_with_metrics(active_model, capsys):
-    starter_load()  # a transactional test may have emptied the table
-    call_command("train")
-    out = capsys.readouterr().out
-    assert "[candidate]" in out
-    mv = ModelVersion.objects.exclude(pk=active_model.pk).get()
-    assert mv.status == "candidate" and mv.snapshot_id == active_model.snapshot_id
-    assert mv.metrics["accuracy"] > 0.9 and "ece" in mv.metrics
-
-
-def test_direct_training_leaves_out_the_held_out_bucket(db, settings):
+def test_training_in_process_leaves_out_the_held_out_bucket(db, settings):
     """Otherwise the pipeline would judge this version on texts it trained on (its fallback held-out set)."""
     from unittest import mock
 
     from mlcore import heads
-    from mlcore.selectors import trainingexample_category_set
-    from mlcore.services import modelversion_train, starter_load
+    from mlcore.pipeline import modelversion_train
+    from mlcore.selectors import trainingexample_category_rows
+    from mlcore.services import starter_load
     from mlcore.snapshot import eval_bucket
 
     starter_load()
@@ -118,6 +108,6 @@ def test_direct_training_leaves_out_the_held_out_bucket(db, settings):
 
     with mock.patch.object(heads, "heads_fit", fit), pytest.raises(RuntimeError, match="stop after"):
         modelversion_train(note="split check")
-    rows = trainingexample_category_set()
-    held = sum(eval_bucket(t, fraction=settings.SUPPORTLOOP_EVAL_FRACTION) for t, _, _ in rows)
+    rows = trainingexample_category_rows()
+    held = sum(eval_bucket(t, fraction=settings.SUPPORTLOOP_EVAL_FRACTION) for t, *_ in rows)
     assert held > 0 and seen["n"] == len(rows) - held

@@ -16,7 +16,7 @@ from mlcore.bundle import MODEL_FILE
 from mlcore.models import ModelVersion
 from mlcore.runtime import BundleError
 from mlcore.services import PromotionError, modelversion_promote, modelversion_rollback
-from mlcore.serving import KEEP_LOADED, _loaded, predictor_active, serving_refresh, serving_status
+from mlcore.serving import KEEP_LOADED, predictor_active, serving_refresh, serving_status
 from mlcore.swap import swapper_ensure
 from tests.mlcore.conftest import bundle_copy, fake_graph_write, manifest_resign, version_register
 
@@ -87,7 +87,7 @@ def test_a_request_in_flight_finishes_on_the_version_it_started_with(active_mode
     modelversion_promote(version="v2")
     assert predictor_active().version == "v2"
     modelversion_promote(version="v3")  # v1 is no longer kept: the request still holds it
-    assert predictor_active().version == "v3" and "v1" not in _loaded
+    assert predictor_active().version == "v3" and "v1" not in serving_status()["loaded"]
     worker.join()
     assert errors == [] and results == ["v1"] * 20
 
@@ -107,7 +107,7 @@ def test_memory_does_not_grow_across_repeated_swaps(active_model, trained_versio
     plateau = process.memory_info().rss
     for i in range(5, 13):
         swap_to(f"v{i}")
-        assert len(_loaded) <= KEEP_LOADED
+        assert len(serving_status()["loaded"]) <= KEEP_LOADED
     gc.collect()
     growth_mb = (process.memory_info().rss - plateau) / 2**20
     assert serving_status()["swaps"] >= 11
@@ -163,3 +163,28 @@ def _still_serving_v1(client) -> None:
     r = client.post("/api/inquiries/", {"text": "My package never arrived, order 12345"},
                     content_type="application/json")
     assert r.status_code == 201 and r["X-Model-Version"] == "v1" == r.json()["model_version"]
+
+
+@override_settings(SUPPORTLOOP_MODEL_CHECK_SECONDS=60, SUPPORTLOOP_MODEL_PUSH=False)
+def test_a_forked_child_starts_with_nothing_loaded_and_its_own_swapper(active_model, fresh_serving):
+    from core.process import PerProcess
+    from mlcore import serving, swap
+    from tests.core.test_process import in_forked_child
+
+    assert predictor_active().version == "v1"  # loads inline: nothing served yet
+    swapper = swapper_ensure()  # a request with a model loaded: the background loader runs
+    assert predictor_active().version == "v1" and swapper.loader.is_alive()
+    assert isinstance(serving._registry, PerProcess) and isinstance(swap._swapper, PerProcess)
+
+    def child() -> dict:
+        inherited = {"registry": serving._registry.peek() is not None, "swapper": swap._swapper.peek() is not None}
+        status = serving_status()  # no database here: the parent's connection is not the child's
+        mine = swapper_ensure()
+        return {"inherited": inherited, "status": status, "loader": mine.loader.is_alive(),
+                "new": mine is not swapper}
+
+    seen = in_forked_child(child)
+    assert seen["inherited"] == {"registry": False, "swapper": False}
+    assert seen["status"] == {"active": None, "candidate": "", "mode": "", "loaded": [], "swaps": 0, "refused": {}}
+    assert seen["loader"] and seen["new"]
+    assert swapper_ensure() is swapper and serving_status()["active"] == "v1" and "v1" in serving_status()["loaded"]

@@ -1,11 +1,12 @@
 from datetime import timedelta
 
+import factory
 import pytest
 from django.utils import timezone
 
 from mlcore.models import DriftReport, TrainingExample, TrainingRun
 from mlcore.triggers import Facts, retrain_check, retrain_facts, retrain_reasons
-from supportdesk.models import Inquiry
+from tests.factories import PredictionFactory
 
 RULES = {"gold_threshold": 200, "corrections_min": 30, "accuracy_min": 0.85, "drop_max": 0.05, "every_hours": 168}
 
@@ -60,9 +61,8 @@ def test_facts_count_only_what_is_new_since_the_last_run(active_model):
     for i in range(3):
         TrainingExample.objects.create(text=f"gold {i}", category="order", source="gold")
     DriftReport.objects.create(level="critical", model_version=active_model)
-    Inquiry.objects.bulk_create([
-        Inquiry(text=f"t{i}", token=f"trig-{i}", category="delivery", model_version="v1",
-                confirmed_category="delivery" if i < 8 else "refund") for i in range(10)])
+    PredictionFactory.create_batch(10, category="delivery", confirmed_at=timezone.now(),
+                                   confirmed_category=factory.Iterator(["delivery"] * 8 + ["refund"] * 2))
     f = retrain_facts()
     assert f.new_gold == 3 and f.drift_critical
     assert f.corrections == 10 and f.corrections_accuracy == pytest.approx(0.8)

@@ -27,7 +27,10 @@ def test_model_page_lists_versions_runs_and_drift(client, admin_user, active_mod
     html = r.content.decode()
     assert f'data-run="{run.pk}"' in html and "0.800 / 0.900" in html and "fffffffffff" in html
     assert "&lt;b&gt;200 new gold labels&lt;/b&gt;" in html  # escaped
-    assert "Warning" in html and 'data-chart="chart-drift_classes"' in html and "js/training.js" in html
+    assert "Warning" in html and 'data-chart="chart-drift_classes"' in html
+    # The runs table is a live region like the others (live.js; no script of its own).
+    assert 'data-live-ws="/ws/admin/training/"' in html and f'data-live-refresh="{reverse("models:runs")}"' in html
+    assert "training.js" not in html and f'id="run-{run.pk}" data-run="{run.pk}" data-final' in html
     # Each version's decisions on its held-out split, and the thresholds it recommends.
     m, t = active_model.metrics, active_model.thresholds
     assert f"upset caught {m['upset_recall']:.3f}" in html and f"calm flagged {m['upset_false_alarms']:.3f}" in html
@@ -47,6 +50,31 @@ def test_retrain_button_queues_one_run(client, admin_user, active_model, django_
     r = client.get(reverse("models:run", args=[run.pk]))
     assert r.json()["run"]["status"] == "queued"
     assert client.get(reverse("models:run", args=[run.pk + 99])).status_code == 404
+
+
+def test_runs_fragment_is_the_table_the_page_includes(client, admin_user, active_model):
+    queued = TrainingRun.objects.create(trigger="manual", status="running", stage="train", epoch=50, epochs=3000,
+                                        loss=0.51234)
+    client.force_login(admin_user)
+    r = client.get(reverse("models:runs"))
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert html.lstrip().startswith("<table") and "<h1>" not in html and "data-final" not in html
+    assert f'data-run="{queued.pk}"' in html and "50/3000" in html and "0.5123" in html
+    assert html.strip() in client.get(reverse("models:index")).content.decode()  # the page includes the same HTML
+    TrainingRun.objects.filter(pk=queued.pk).update(status="succeeded", stage="done", epoch=3000,
+                                                    decision="more accurate than the active version")
+    html = client.get(reverse("models:runs")).content.decode()
+    assert f'data-run="{queued.pk}" data-final' in html and "more accurate than the active version" in html
+
+
+def test_runs_fragment_is_for_admins(client, active_model):
+    url = reverse("models:runs")
+    r = client.get(url)
+    assert r.status_code == 302 and "login" in r["Location"]
+    client.force_login(UserFactory(username="bob", roles=["agent", "annotator", "reviewer"]))
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code in (403, 405)
 
 
 def test_retrain_needs_csrf(admin_user, active_model):
@@ -74,7 +102,7 @@ def test_admin_promotes_and_rejects_candidates(client, admin_user, active_model,
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_training_socket_is_for_admins_and_carries_progress():
+async def test_training_socket_is_for_admins_and_carries_hints():
     async def connect(user):
         comm = WebsocketCommunicator(application, "/ws/admin/training/",
                                      headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")])
@@ -92,8 +120,8 @@ async def test_training_socket_is_for_admins_and_carries_progress():
     run = await sync_to_async(TrainingRun.objects.create)(trigger="manual", status="running", stage="train",
                                                           epoch=50, epochs=3000, loss=0.5)
     await sync_to_async(trainingrun_push)(run=run)
-    msg = await comm.receive_json_from(timeout=5)
-    assert msg["run"]["id"] == run.pk and msg["run"]["stage"] == "train" and msg["run"]["epoch"] == 50
+    # A hint like every other socket's: which run changed, never its state (the page refetches models:runs).
+    assert await comm.receive_json_from(timeout=5) == {"changed": run.pk}
     await comm.disconnect()
 
 

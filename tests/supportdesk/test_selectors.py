@@ -1,11 +1,15 @@
+import threading
+import time
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
 from supportdesk import selectors
 from supportdesk.models import Inquiry, TicketMessage
 from supportdesk.selectors import inquiry_earlier_tickets, inquiry_repeat_contact, reply_estimate_get
+from tests.core.test_process import in_forked_child
 from tests.factories import InquiryFactory, TicketEventFactory, TicketMessageFactory
 
 EMAIL = "ada@repeat.test"
@@ -165,6 +169,63 @@ def test_the_estimate_is_computed_at_most_once_a_minute(db, fresh_estimate, djan
         escalation(waited=timedelta(hours=2))
     with django_assert_num_queries(0):
         assert reply_estimate_get() == timedelta(hours=24)
-    selectors._reply_estimate_cache["at"] -= selectors.REPLY_ESTIMATE_CACHE_SECONDS
+    a_minute_on = time.monotonic() + selectors.REPLY_ESTIMATE_CACHE_SECONDS
+    selectors._caches.get().reply_estimate.expire(a_minute_on)
     with django_assert_num_queries(1):
         assert reply_estimate_get() == timedelta(hours=2)
+
+
+def test_the_policy_and_faq_are_cached_for_the_setting_s_seconds(db, fresh_estimate, settings,
+                                                               django_assert_num_queries):
+    selectors.escalation_policy_cached()  # conftest: 0 s, read every time
+    with django_assert_num_queries(1):
+        selectors.escalation_policy_cached()
+    settings.SUPPORTLOOP_POLICY_CACHE_SECONDS = 2.0
+    selectors.escalation_policy_cached()
+    embedding = np.ones(4, dtype=np.float32)
+    selectors.faq_nearest(category="shipping", embedding=embedding, embedding_key="k")
+    with django_assert_num_queries(0):
+        selectors.escalation_policy_cached()
+        selectors.faq_nearest(category="shipping", embedding=embedding, embedding_key="k")
+    with django_assert_num_queries(1):
+        selectors.faq_nearest(category="shipping", embedding=embedding, embedding_key="other")
+    caches = selectors._caches.get()
+    for cache in (caches.policy, caches.faq):
+        cache.expire(time.monotonic() + 1.5)  # still fresh 1.5 s on
+    with django_assert_num_queries(0):
+        selectors.escalation_policy_cached()
+        selectors.faq_nearest(category="shipping", embedding=embedding, embedding_key="k")
+    for cache in (caches.policy, caches.faq):
+        cache.expire(time.monotonic() + 2.0)  # two seconds on
+    with django_assert_num_queries(2):
+        selectors.escalation_policy_cached()
+        selectors.faq_nearest(category="shipping", embedding=embedding, embedding_key="k")
+
+
+def test_a_forked_child_starts_with_empty_caches_and_a_free_lock(db, fresh_estimate):
+    assert reply_estimate_get() == timedelta(hours=24)
+    parent = selectors._caches.get()
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # a request thread inside the cache at the instant of the fork
+        with parent.lock:
+            holding.set()
+            release.wait(timeout=30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(timeout=5)
+
+        def child() -> dict:
+            inherited = selectors._caches.peek() is not None
+            caches = selectors._caches.get()
+            free = caches.lock.acquire(timeout=2)
+            return {"inherited": inherited, "free": free, "new": caches is not parent,
+                    "empty": len(caches.reply_estimate) + len(caches.policy) + len(caches.faq) == 0}
+
+        assert in_forked_child(child) == {"inherited": False, "free": True, "new": True, "empty": True}
+    finally:
+        release.set()
+        holder.join()
+    assert selectors._caches.get() is parent and "value" in parent.reply_estimate

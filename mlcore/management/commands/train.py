@@ -1,10 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from mlcore.services import TrainingError, modelversion_promote, modelversion_train
+from mlcore.pipeline import modelversion_train
+from mlcore.services import PromotionError, TrainingError
 
 
 class Command(BaseCommand):
-    help = "Train a model version on the current training data; --promote activates it."
+    help = ("Train a model version on the current training data here, as the training worker would (a training "
+            "run); --promote activates it.")
 
     def add_arguments(self, parser):
         parser.add_argument("--promote", action="store_true")
@@ -12,11 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, promote, note, **options):
         try:
-            mv = modelversion_train(note=note or "manage.py train")
-        except TrainingError as exc:
+            mv = modelversion_train(note=note or "manage.py train", promote=promote)
+        except (TrainingError, PromotionError) as exc:
             raise CommandError(str(exc)) from exc
-        if promote:
-            mv = modelversion_promote(version=mv.version)
         m = mv.metrics
         self.stdout.write(self.style.SUCCESS(
             f"{mv.version} [{mv.status}] accuracy={m.get('accuracy', 0):.3f} macro_f1={m.get('macro_f1', 0):.3f} "

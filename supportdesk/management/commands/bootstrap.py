@@ -1,11 +1,12 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from mlcore.pipeline import TrainingBusy
 from mlcore.selectors import modelversion_active
-from mlcore.services import modelversion_train, starter_load
-from supportdesk.bootstrap import demo_accounts_ensure, roles_ensure
+from mlcore.services import TrainingError, starter_load
+from supportdesk.bootstrap import demo_accounts_ensure, modelversion_first_train, roles_ensure
 from supportdesk.selectors import escalation_policy_get
 from supportdesk.services import faq_starter_load
 
@@ -34,7 +35,13 @@ class Command(BaseCommand):
         faq_starter_load()
         if modelversion_active() is None:
             self.stdout.write("No active model: training the first one...")
-            mv = modelversion_train(note="bootstrap")
+            try:
+                mv = modelversion_first_train()
+            except TrainingBusy as exc:  # an open run is the training worker's, which make run starts next
+                self.stdout.write(f"{exc}: the training worker will train the first model")
+                return
+            except TrainingError as exc:
+                raise CommandError(str(exc)) from exc
             self.stdout.write(self.style.SUCCESS(
                 f"Model {mv.version} active (accuracy {mv.metrics.get('accuracy', 0):.3f} on held-out starter data)"))
         else:

@@ -66,6 +66,7 @@ def test_explicit_feedback_is_scored_with_comment_sentiment(client, answered, ac
 def test_bad_feedback_is_400_and_stores_nothing(client, answered, active_model, fields):
     r = client.post(f"/t/{answered.token}/feedback/", fields)
     assert r.status_code == 400
+    assert r["Cache-Control"] == "private, no-store" and r["Referrer-Policy"] == "same-origin"
     assert not ExplicitFeedback.objects.exists()
 
 
@@ -73,6 +74,7 @@ def test_second_rating_for_the_same_ticket_is_refused(client, answered, active_m
     client.post(f"/t/{answered.token}/feedback/", {"rating": "4"})
     r = client.post(f"/t/{answered.token}/feedback/", {"rating": "1"})
     assert r.status_code == 409
+    assert r["Cache-Control"] == "private, no-store" and r["Referrer-Policy"] == "same-origin"
     assert ExplicitFeedback.objects.get().rating == 4
 
 

@@ -33,7 +33,7 @@ def live_hint_delivered() -> bool:
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
-    from supportdesk.realtime import hints_send
+    from core.realtime import hints_send
 
     layer = get_channel_layer()
 

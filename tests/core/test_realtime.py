@@ -1,9 +1,11 @@
+import os
 import threading
 import time
 
 import pytest
 
-from supportdesk import realtime
+from core import realtime
+from tests.core.test_process import in_forked_child
 
 
 @pytest.fixture
@@ -18,8 +20,9 @@ def sent(monkeypatch, settings):
             arrived.notify_all()
 
     monkeypatch.setattr(realtime, "_send", record)
-    monkeypatch.setitem(realtime._loop, "next_at", {})
-    monkeypatch.setitem(realtime._loop, "waiting", {})
+    pusher = realtime._pusher.get()
+    monkeypatch.setattr(pusher, "next_at", {})
+    monkeypatch.setattr(pusher, "waiting", {})
 
     def wait_for(n: int, timeout: float = 3.0) -> list:
         with arrived:
@@ -63,3 +66,25 @@ def test_wait_sends_at_once_even_within_the_interval(sent):
     realtime.hints_send(groups=["g"], payload={"ticket": 1})
     realtime.hints_send(groups=["g"], payload={"ticket": 2}, wait=True)
     assert [p for _, _, p in sent(2)][:2] == [{"ticket": 1}, {"ticket": 2}]
+
+
+def test_a_forked_child_has_its_own_loop_and_throttle(sent):
+    realtime.hints_send(groups=["g"], payload={"ticket": 1})
+    sent(1)  # the parent's loop is idle again; "g" is throttled in the parent for 0.3 s
+    parent = realtime._pusher.get()
+
+    def child() -> dict:
+        inherited = realtime._pusher.peek()
+        start = time.monotonic()
+        realtime.hints_send(groups=["g"], payload={"ticket": 2})  # not held back by the parent's throttle
+        log = sent(2)
+        pusher = realtime._pusher.get()
+        return {"inherited": inherited is not None, "payloads": [p for _, _, p in log],
+                "at_once": log[-1][0] - start < 0.2, "new": pusher is not parent,
+                "thread": pusher.loop.is_running() and any(t.name == "realtime-pushes" for t in threading.enumerate()),
+                "pid": os.getpid()}
+
+    seen = in_forked_child(child)
+    assert seen["pid"] != os.getpid() and not seen["inherited"] and seen["new"] and seen["thread"]
+    assert seen["payloads"] == [{"ticket": 1}, {"ticket": 2}] and seen["at_once"]
+    assert realtime._pusher.get() is parent and parent.next_at

@@ -13,7 +13,7 @@ import pytest
 
 from scripts.redis_server import free_port, port_free
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
