@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from supportdesk import selectors
 from supportdesk.models import Inquiry, TicketMessage
-from supportdesk.selectors import inquiry_earlier_tickets, inquiry_repeat_contact, reply_estimate_get
+from supportdesk.selectors import faq_nearest, inquiry_earlier_tickets, inquiry_repeat_contact, reply_estimate_get
 from tests.core.test_process import in_forked_child
-from tests.factories import InquiryFactory, TicketEventFactory, TicketMessageFactory
+from tests.factories import FAQEntryFactory, InquiryFactory, TicketEventFactory, TicketMessageFactory
 
 EMAIL = "ada@repeat.test"
 
@@ -229,3 +229,32 @@ def test_a_forked_child_starts_with_empty_caches_and_a_free_lock(db, fresh_estim
         release.set()
         holder.join()
     assert selectors._caches.get() is parent and "value" in parent.reply_estimate
+
+
+def _faq(*, category: str, vector, key: str = "enc-1", **fields):
+    v = np.asarray(vector, dtype=np.float32)
+    return FAQEntryFactory(category=category, embedding=(v / np.linalg.norm(v)).tobytes(), embedding_key=key,
+                           **fields)
+
+
+def test_faq_nearest_picks_the_closest_active_entry_of_the_category(db):
+    tracking = _faq(category="delivery", vector=[1, 0, 0], question="Where is my parcel?")
+    late = _faq(category="delivery", vector=[0, 1, 0], question="My parcel is late")
+    _faq(category="delivery", vector=[0.1, 0.9, 0], is_active=False)  # nearer, but withdrawn
+    _faq(category="refund", vector=[0, 0.8, 0.2])  # nearer, but another category
+    query = np.array([0.2, 0.8, 0.0], dtype=np.float32)
+    assert faq_nearest(category="delivery", embedding=query, embedding_key="enc-1") == late
+    assert faq_nearest(category="delivery", embedding=np.array([1, 0.1, 0], np.float32),
+                       embedding_key="enc-1") == tracking
+
+
+def test_faq_nearest_without_embeddings_for_this_encoder_answers_with_the_first_entry(db):
+    first = _faq(category="delivery", vector=[0, 1, 0], key="old-encoder")
+    _faq(category="delivery", vector=[1, 0, 0], key="old-encoder")
+    query = np.array([1, 0, 0], dtype=np.float32)
+    assert faq_nearest(category="delivery", embedding=query, embedding_key="enc-2") == first
+
+
+def test_faq_nearest_for_a_category_without_entries_is_none(db):
+    _faq(category="delivery", vector=[1, 0, 0])
+    assert faq_nearest(category="billing", embedding=np.ones(3, np.float32), embedding_key="enc-1") is None
