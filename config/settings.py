@@ -193,6 +193,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON only, bounded by DATA_UPLOAD_MAX_MEMORY_SIZE; errors answered in JSON (core/api.py).
+    "DEFAULT_PARSER_CLASSES": ["core.api.BoundedJSONParser"],
+    "EXCEPTION_HANDLER": "core.api.api_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SupportLoop API",
