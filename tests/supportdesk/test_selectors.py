@@ -232,29 +232,30 @@ def test_a_forked_child_starts_with_empty_caches_and_a_free_lock(db, fresh_estim
 
 
 def _faq(*, category: str, vector, key: str = "enc-1", **fields):
+    # Categories of their own: the session's starter FAQ may already be in the table.
     v = np.asarray(vector, dtype=np.float32)
     return FAQEntryFactory(category=category, embedding=(v / np.linalg.norm(v)).tobytes(), embedding_key=key,
                            **fields)
 
 
 def test_faq_nearest_picks_the_closest_active_entry_of_the_category(db):
-    tracking = _faq(category="delivery", vector=[1, 0, 0], question="Where is my parcel?")
-    late = _faq(category="delivery", vector=[0, 1, 0], question="My parcel is late")
-    _faq(category="delivery", vector=[0.1, 0.9, 0], is_active=False)  # nearer, but withdrawn
-    _faq(category="refund", vector=[0, 0.8, 0.2])  # nearer, but another category
+    tracking = _faq(category="parcels", vector=[1, 0, 0], question="Where is my parcel?")
+    late = _faq(category="parcels", vector=[0, 1, 0], question="My parcel is late")
+    _faq(category="parcels", vector=[0.1, 0.9, 0], is_active=False)  # nearer, but withdrawn
+    _faq(category="refunds-x", vector=[0, 0.8, 0.2])  # nearer, but another category
     query = np.array([0.2, 0.8, 0.0], dtype=np.float32)
-    assert faq_nearest(category="delivery", embedding=query, embedding_key="enc-1") == late
-    assert faq_nearest(category="delivery", embedding=np.array([1, 0.1, 0], np.float32),
+    assert faq_nearest(category="parcels", embedding=query, embedding_key="enc-1") == late
+    assert faq_nearest(category="parcels", embedding=np.array([1, 0.1, 0], np.float32),
                        embedding_key="enc-1") == tracking
 
 
 def test_faq_nearest_without_embeddings_for_this_encoder_answers_with_the_first_entry(db):
-    first = _faq(category="delivery", vector=[0, 1, 0], key="old-encoder")
-    _faq(category="delivery", vector=[1, 0, 0], key="old-encoder")
+    first = _faq(category="parcels", vector=[0, 1, 0], key="old-encoder")
+    _faq(category="parcels", vector=[1, 0, 0], key="old-encoder")
     query = np.array([1, 0, 0], dtype=np.float32)
-    assert faq_nearest(category="delivery", embedding=query, embedding_key="enc-2") == first
+    assert faq_nearest(category="parcels", embedding=query, embedding_key="enc-2") == first
 
 
 def test_faq_nearest_for_a_category_without_entries_is_none(db):
-    _faq(category="delivery", vector=[1, 0, 0])
-    assert faq_nearest(category="billing", embedding=np.ones(3, np.float32), embedding_key="enc-1") is None
+    _faq(category="parcels", vector=[1, 0, 0])
+    assert faq_nearest(category="nothing-here", embedding=np.ones(3, np.float32), embedding_key="enc-1") is None
