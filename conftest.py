@@ -26,6 +26,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / "var" / "cache" / "numba"))  # UMAP's compiled code, kept
 os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 os.environ["DJANGO_DEBUG"] = "false"
+os.environ["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost,[::1],testserver"  # testserver: Django's test client
 os.environ["SUPPORTLOOP_MODEL_CHECK_SECONDS"] = "0"
 os.environ["SUPPORTLOOP_POLICY_CACHE_SECONDS"] = "0"
 os.environ["SUPPORTLOOP_RATE_CAPACITY"] = "0"  # off; the rate-limit tests turn it on

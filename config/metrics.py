@@ -44,8 +44,12 @@ class DatabaseCollector:
 def metrics_view(request):
     if settings.METRICS_TOKEN:
         supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(supplied, settings.METRICS_TOKEN):
-            return HttpResponseForbidden("metrics need the bearer token")
+        if not hmac.compare_digest(supplied.encode(), settings.METRICS_TOKEN.encode()):
+            return HttpResponseForbidden("metrics need the bearer token", content_type="text/plain")
+    elif settings.SECURE:
+        # Production without a token: refuse rather than publish the counters to anyone.
+        return HttpResponseForbidden("metrics are off: set METRICS_TOKEN and scrape with "
+                                     "'Authorization: Bearer <token>'", content_type="text/plain")
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         process_metrics = CollectorRegistry()
         multiprocess.MultiProcessCollector(process_metrics)

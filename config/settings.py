@@ -12,6 +12,10 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 VAR_DIR = Path(env.str("SUPPORTLOOP_VAR_DIR", default=str(BASE_DIR / "var")))
+# While `make run` runs, var/run.env names the Redis it uses (scripts/run.py), so that commands started from
+# another shell join the running system; the environment and .env win over it.
+if (VAR_DIR / "run.env").is_file():
+    environ.Env.read_env(VAR_DIR / "run.env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
@@ -28,7 +32,7 @@ if not SECRET_KEY:
         key_file.write_text(SECRET_KEY)
         key_file.chmod(0o600)
 
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -52,6 +56,7 @@ INSTALLED_APPS = [
     "supportdesk",
     "feedback",
     "labeling",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -66,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login's response into the 429 page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -138,10 +144,22 @@ if "redis" in CACHES["default"]["BACKEND"].lower():
     CACHES["default"]["LOCATION"] = env.str("CACHE_REDIS_URL", default=REDIS_URL)
     CACHES["default"]["OPTIONS"].update({"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2})
 
+# Every websocket consumer waits for its messages in 5 s blocking reads (channels-redis's BZPOPMIN).
+# A socket timeout no longer than that (redis-py 8's default is 5 s) fails the read of an idle
+# consumer and drops its websocket without a close frame: give the read room, keep Redis's death
+# noticed within 15 s, and PING a pooled connection that sat idle before reusing it.
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [env.str("CHANNELS_REDIS_URL", default=REDIS_URL)]},
+        "CONFIG": {
+            "hosts": [{
+                "address": env.str("CHANNELS_REDIS_URL", default=REDIS_URL),
+                "socket_timeout": 15,
+                "socket_connect_timeout": 5,
+                "socket_keepalive": True,
+                "health_check_interval": 30,
+            }],
+        },
     }
 }
 
@@ -185,11 +203,40 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "supportdesk:inquiry-new"
 
+# Login throttling (django-axes, core/login_throttle.py). LIMIT failed logins within the cool-off lock
+# out the account and, counted separately, the client address (core.ratelimit.client_identity). The
+# cool-off doubles with each further lockout of the same account or address within a day, up to MAX.
+# An admin unlocks by deleting the access attempt (admin "Access attempts") or with `manage.py axes_reset*`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before checking the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("SUPPORTLOOP_LOGIN_FAILURE_LIMIT", default=5)
+SUPPORTLOOP_LOGIN_COOLOFF_MINUTES = env.float("SUPPORTLOOP_LOGIN_COOLOFF_MINUTES", default=15.0)
+SUPPORTLOOP_LOGIN_COOLOFF_MAX_MINUTES = env.float("SUPPORTLOOP_LOGIN_COOLOFF_MAX_MINUTES", default=24 * 60.0)
+if AXES_FAILURE_LIMIT < 1 or not 0 < SUPPORTLOOP_LOGIN_COOLOFF_MINUTES <= SUPPORTLOOP_LOGIN_COOLOFF_MAX_MINUTES:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "SUPPORTLOOP_LOGIN_FAILURE_LIMIT must be >= 1 and 0 < SUPPORTLOOP_LOGIN_COOLOFF_MINUTES <= ..._MAX_MINUTES"
+    )
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not the pair
+AXES_HANDLER = "core.login_throttle.LoginThrottleHandler"
+AXES_COOLOFF_TIME = "core.login_throttle.login_cooloff"
+AXES_USE_ATTEMPT_EXPIRATION = True  # each attempt expires after its own cool-off, not one cut-off for all
+AXES_CLIENT_IP_CALLABLE = "core.login_throttle.login_client_ip"
+AXES_LOCKOUT_CALLABLE = "core.login_throttle.login_lockout_response"
+# Not on success: it would also clear the address's failures, so any account holder could reset them.
+AXES_RESET_ON_SUCCESS = False
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Token first: DRF takes the first class's WWW-Authenticate, so no credentials is a 401 with
+    # "WWW-Authenticate: Token" (Session has none: it was a 403). A call without a Token header still
+    # falls through to the session, with its CSRF check.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -210,6 +257,10 @@ SPECTACULAR_SETTINGS = {
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
+# Nothing in the product waits for a task's result, so none is stored or subscribed to (a caller that
+# wants one asks: apply_async(ignore_result=False)). A command run while Redis is away then fails
+# fast on the broker instead of retrying the result store for 20 s.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -234,6 +285,24 @@ CELERY_BEAT_SCHEDULE["mlcore-rollout-evaluate"] = {
     "schedule": env.float("SUPPORTLOOP_CANARY_EVALUATE_SECONDS", default=60.0),
 }
 CELERY_TASK_ROUTES = {"mlcore.tasks.modelversion_train_task": {"queue": "training"}}
+
+# Mail to customers (supportdesk/services/mail.py, sent by Celery). EMAIL_URL (django-environ) picks the
+# backend, e.g. smtp+tls://user:password@smtp.example.com:587; without it every mail is a file under
+# var/mail/ (the file backend creates the directory), so a newcomer under `make run` can read them.
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    vars().update(env.email_url_config(EMAIL_URL))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)  # a hung mail server fails the task, which retries
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SupportLoop <support@localhost>")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Mail has no request to build links from: the customer-facing address of this site.
+SUPPORTLOOP_SITE_URL = env.str("SUPPORTLOOP_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# "Lost your link?" requests: per client address and per email address, in requests per hour (0: off).
+SUPPORTLOOP_LINK_REQUESTS_PER_CLIENT_HOUR = env.int("SUPPORTLOOP_LINK_REQUESTS_PER_CLIENT_HOUR", default=10)
+SUPPORTLOOP_LINK_REQUESTS_PER_ADDRESS_HOUR = env.int("SUPPORTLOOP_LINK_REQUESTS_PER_ADDRESS_HOUR", default=3)
 
 # Security. Production sets DJANGO_SECURE=true (see README): HTTPS-only cookies, HSTS, redirects.
 SECURE = env.bool("DJANGO_SECURE", default=False)
@@ -261,7 +330,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
-        "connect-src": [SELF, "ws:", "wss:"],  # the live regions' websockets
+        "connect-src": [SELF],  # CSP Level 3: 'self' covers ws:/wss: to this host, the live regions' sockets
         "object-src": [NONE],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
@@ -289,6 +358,8 @@ SUPPORTLOOP_HINT_INTERVAL_SECONDS = env.float("SUPPORTLOOP_HINT_INTERVAL_SECONDS
 # A waiting customer's page says when a person usually replies: the median of recent escalations
 # (supportdesk.selectors.reply_estimate_get), or this many hours until 20 of them have a reply.
 SUPPORTLOOP_REPLY_ESTIMATE_HOURS = env.float("SUPPORTLOOP_REPLY_ESTIMATE_HOURS", default=24.0)
+# First-response target (minutes) of an escalated ticket when no ResponseTarget row applies (supportdesk/sla.py).
+SUPPORTLOOP_FIRST_RESPONSE_MINUTES = env.int("SUPPORTLOOP_FIRST_RESPONSE_MINUTES", default=240)
 
 # Web processes re-read the model routing on a Redis message (PUSH) and, as a fallback, every CHECK seconds
 # in a background thread; 0 checks inline on every call (tests).
@@ -302,9 +373,29 @@ SUPPORTLOOP_CANARY_MIN_STAGE_SECONDS = env.float("SUPPORTLOOP_CANARY_MIN_STAGE_S
 SUPPORTLOOP_CANARY_ESCALATION_TOLERANCE = env.float("SUPPORTLOOP_CANARY_ESCALATION_TOLERANCE", default=0.015)
 SUPPORTLOOP_CANARY_FEEDBACK_TOLERANCE = env.float("SUPPORTLOOP_CANARY_FEEDBACK_TOLERANCE", default=0.05)
 SUPPORTLOOP_POLICY_CACHE_SECONDS = env.float("SUPPORTLOOP_POLICY_CACHE_SECONDS", default=2.0)
+# Token buckets per client (core.ratelimit): RATE for what people write (inquiries, follow-ups, feedback),
+# RATE_SIGNAL for the ticket page's beacons. Capacity 0 turns a bucket off; otherwise it must refill.
 SUPPORTLOOP_RATE_CAPACITY = env.int("SUPPORTLOOP_RATE_CAPACITY", default=20)
 SUPPORTLOOP_RATE_REFILL_PER_SECOND = env.float("SUPPORTLOOP_RATE_REFILL_PER_SECOND", default=0.5)
+SUPPORTLOOP_RATE_SIGNAL_CAPACITY = env.int("SUPPORTLOOP_RATE_SIGNAL_CAPACITY", default=60)
+SUPPORTLOOP_RATE_SIGNAL_REFILL_PER_SECOND = env.float("SUPPORTLOOP_RATE_SIGNAL_REFILL_PER_SECOND", default=1.0)
+for _bucket, _capacity, _refill in (
+    ("SUPPORTLOOP_RATE", SUPPORTLOOP_RATE_CAPACITY, SUPPORTLOOP_RATE_REFILL_PER_SECOND),
+    ("SUPPORTLOOP_RATE_SIGNAL", SUPPORTLOOP_RATE_SIGNAL_CAPACITY, SUPPORTLOOP_RATE_SIGNAL_REFILL_PER_SECOND),
+):
+    if _capacity > 0 and not 0 < _refill < float("inf"):  # also refuses NaN
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"{_bucket}_REFILL_PER_SECOND must be a positive number of tokens per second, not {_refill}: a bucket"
+            f" that never refills would lock clients out for good ({_bucket}_CAPACITY=0 turns the limit off)")
+# Distinct page views whose beacons count towards a ticket's implicit score; later views change nothing.
+SUPPORTLOOP_VIEWS_PER_TICKET_MAX = env.int("SUPPORTLOOP_VIEWS_PER_TICKET_MAX", default=20)
+# An Idempotency-Key replay that arrives while the first request is still classifying waits this long
+# for its outcome, then answers 409 (never the ticket half-way, still "received").
+SUPPORTLOOP_IDEMPOTENCY_WAIT_SECONDS = env.float("SUPPORTLOOP_IDEMPOTENCY_WAIT_SECONDS", default=5.0)
 SUPPORTLOOP_TRUSTED_PROXY_COUNT = env.int("SUPPORTLOOP_TRUSTED_PROXY_COUNT", default=0)
+# /metrics wants "Authorization: Bearer <METRICS_TOKEN>"; empty: open under `make run`, 403 with DJANGO_SECURE.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 SUPPORTLOOP_INSCOPE_ESCALATION_TARGET = env.float("SUPPORTLOOP_INSCOPE_ESCALATION_TARGET", default=0.015)
 # repeat_contact (SPEC §3.3): another ticket of the same email open, or closed within this many days.

@@ -6,15 +6,20 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.views.decorators.cache import never_cache
 from rest_framework.permissions import BasePermission
 
 from core.roles import AGENT, user_has_role
 
 
 def role_required(*roles: str):
-    """The user must hold one of the roles (superusers hold them all)."""
+    """The user must hold one of the roles (superusers hold them all).
+
+    Every such page is staff-only (tickets, customers' emails, exports): never_cache keeps it out of
+    the browser's history cache and any shared cache (Cache-Control: no-store, private)."""
 
     def decorator(view):
+        @never_cache
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 
 from django.http import StreamingHttpResponse
@@ -13,10 +14,19 @@ class _Echo:
         return value
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A plain number (-0.336, +2, -1.5E+3) is a number to a spreadsheet, not a formula: left as it is.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
 def spreadsheet_safe(value) -> str:
-    """Cells starting with = + - @ (or tab/CR) are formulas to spreadsheets: prefix them with a quote."""
+    """Cells starting with = + - @ (or tab/CR) are formulas to spreadsheets: prefix them with a quote.
+
+    Numbers, and text that is exactly a number, stay numbers; "-1+cmd|..." is still a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    if text[:1] in _FORMULA_START and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def csv_response(*, rows: Iterable[Iterable], filename: str) -> StreamingHttpResponse:

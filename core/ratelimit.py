@@ -14,6 +14,7 @@ from core.process import PerProcess
 logger = logging.getLogger(__name__)
 
 # KEYS[1] bucket; ARGV: capacity, refill per second, now (s), cost. Returns {allowed, retry_after_ms}.
+# The TTL and the wait are capped: Redis refuses an EXPIRE or an integer reply it cannot represent.
 _LUA = """
 local cap = tonumber(ARGV[1]); local rate = tonumber(ARGV[2]); local now = tonumber(ARGV[3])
 local cost = tonumber(ARGV[4])
@@ -24,8 +25,8 @@ tokens = math.min(cap, tokens + math.max(0, now - ts) * rate)
 local allowed = 0; local wait = 0
 if tokens >= cost then tokens = tokens - cost; allowed = 1 else wait = (cost - tokens) / rate end
 redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
-redis.call('EXPIRE', KEYS[1], math.ceil(cap / rate) + 60)
-return {allowed, math.ceil(wait * 1000)}
+redis.call('EXPIRE', KEYS[1], math.min(math.ceil(cap / rate) + 60, 2147483647))
+return {allowed, math.min(math.ceil(wait * 1000), 2147483647000)}
 """
 
 
@@ -56,8 +57,18 @@ def client_identity(request) -> str:
 
 
 def token_bucket_take(*, key: str, capacity: int, refill_per_second: float, cost: int = 1) -> Decision:
+    """Take `cost` tokens from the bucket `key`; capacity 0 lets everything through without asking Redis.
+
+    Wrong arguments raise ValueError here, before the fail-open below: Redis would error on them and
+    every request would pass (a refill of 0 made the script's EXPIRE fail; a cost above the capacity
+    can never be met, so its Retry-After would be a lie)."""
     if capacity <= 0:
         return Decision(allowed=True, retry_after=0)
+    if not (math.isfinite(refill_per_second) and refill_per_second > 0):
+        raise ValueError(f"rate limit {key!r}: refill_per_second must be a positive number, not {refill_per_second!r}"
+                         " (capacity 0 turns the limiter off)")
+    if not 1 <= cost <= capacity:
+        raise ValueError(f"rate limit {key!r}: cost {cost} can never be met by a bucket of capacity {capacity}")
     try:
         script = _script.get()
         allowed, wait_ms = script(keys=[f"rl:{key}"], args=[capacity, refill_per_second, time.time(), cost])
@@ -68,8 +79,20 @@ def token_bucket_take(*, key: str, capacity: int, refill_per_second: float, cost
 
 
 def submission_allowed(request) -> Decision:
+    """What a person writes: inquiries (form and API), follow-ups and feedback share one bucket per
+    client, so that switching between them buys no extra messages to agents or model runs."""
     return token_bucket_take(
         key=f"submit:{client_identity(request)}",
         capacity=settings.SUPPORTLOOP_RATE_CAPACITY,
         refill_per_second=settings.SUPPORTLOOP_RATE_REFILL_PER_SECOND,
+    )
+
+
+def signal_allowed(request) -> Decision:
+    """The ticket page's implicit-feedback beacons: a bucket of their own, as a page sends them by
+    itself (one each time it is hidden) and they must never use up what the customer may write."""
+    return token_bucket_take(
+        key=f"signal:{client_identity(request)}",
+        capacity=settings.SUPPORTLOOP_RATE_SIGNAL_CAPACITY,
+        refill_per_second=settings.SUPPORTLOOP_RATE_SIGNAL_REFILL_PER_SECOND,
     )

@@ -5,6 +5,7 @@ Plain dicts rather than plotly.graph_objects: validating six figures cost ~0.3 s
 from __future__ import annotations
 
 import json
+import random
 
 from feedback import selectors
 from feedback.selectors import DashboardFilter
@@ -45,14 +46,31 @@ def dashboard_charts(*, f: DashboardFilter, by_day: list[dict]) -> dict[str, str
     }
 
 
+# SVG draws one element per point: past a few thousand the page grows slow to draw and to hover.
+MAP_POINTS_MAX = 3000
+
+
+def map_points_sample(*, points: list, limit: int = MAP_POINTS_MAX) -> list:
+    """At most `limit` points, a uniform sample (the same on every load): each topic keeps its share."""
+    if len(points) <= limit:
+        return points
+    return [points[i] for i in sorted(random.Random(0).sample(range(len(points)), limit))]
+
+
 def cluster_map_spec(*, run) -> str:
+    # SVG "scatter", not "scattergl": WebGL traces compile their shaders with new Function(), which
+    # script-src 'self' (no 'unsafe-eval') blocks, and draw nothing in a browser without WebGL.
     traces: dict[int, dict] = {}
-    for x, y, label, text in run.points:
-        t = traces.setdefault(label, {"type": "scattergl", "mode": "markers", "x": [], "y": [], "text": [],
+    shown = map_points_sample(points=run.points)
+    for x, y, label, text in shown:
+        t = traces.setdefault(label, {"type": "scatter", "mode": "markers", "x": [], "y": [], "text": [],
                                       "name": "unclustered" if label < 0 else f"topic {label}",
                                       "hovertemplate": "%{text}<extra>%{fullData.name}</extra>",
                                       "marker": {"size": 5, "opacity": 0.35 if label < 0 else 0.8}})
         t["x"].append(x)
         t["y"].append(y)
         t["text"].append(text)
-    return _spec([traces[k] for k in sorted(traces)], "Topics (2-D map)", height=480)
+    title = "Topics (2-D map)"
+    if len(shown) < len(run.points):
+        title += f": {len(shown):,} of {len(run.points):,} items shown"
+    return _spec([traces[k] for k in sorted(traces)], title, height=480)

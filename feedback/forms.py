@@ -1,7 +1,11 @@
 from django import forms
 
+from supportdesk.forms import LongTextField
+
 MAX_COMMENT = 2000
-HELPFUL_CHOICES = [("", "—"), ("yes", "Yes"), ("no", "No")]
+HELPFUL_CHOICES = [("yes", "Yes"), ("no", "No")]
+RATING_CHOICES = [(str(i), f"{i} star{'s' if i > 1 else ''}") for i in range(1, 6)]
+NPS_CHOICES = [(str(i), str(i)) for i in range(11)]
 
 
 class ImplicitSignalForm(forms.Form):
@@ -18,18 +22,20 @@ class ImplicitSignalForm(forms.Form):
 
 
 class ExplicitFeedbackForm(forms.Form):
-    helpful = forms.TypedChoiceField(label="Was this helpful?", choices=HELPFUL_CHOICES, required=False,
-                                     coerce=lambda v: v == "yes", empty_value=None)
-    rating = forms.TypedChoiceField(label="Rate the answer", required=False, coerce=int, empty_value=None,
-                                    choices=[("", "—")] + [(str(i), str(i)) for i in range(1, 6)])
-    comment = forms.CharField(label="Comment (optional)", max_length=MAX_COMMENT, required=False, strip=True,
-                              widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_COMMENT}))
-    nps = forms.TypedChoiceField(label="How likely are you to recommend us to a friend? (0–10)", required=False,
-                                 coerce=int, empty_value=None, choices=[("", "—")] + [(str(i), str(i))
-                                                                                      for i in range(11)])
+    """One tap per question: radio buttons styled as buttons (templates/feedback/_ticket_panel.html).
+    Every question is optional, but at least one must be answered."""
+
+    helpful = forms.TypedChoiceField(label="Was the answer helpful?", choices=HELPFUL_CHOICES, required=False,
+                                     coerce=lambda v: v == "yes", empty_value=None, widget=forms.RadioSelect)
+    rating = forms.TypedChoiceField(label="Rate our answer", choices=RATING_CHOICES, required=False, coerce=int,
+                                    empty_value=None, widget=forms.RadioSelect)
+    nps = forms.TypedChoiceField(label="How likely are you to recommend us to a friend?", choices=NPS_CHOICES,
+                                 required=False, coerce=int, empty_value=None, widget=forms.RadioSelect)
+    comment = LongTextField(label="Anything else? (optional)", max_length=MAX_COMMENT, required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self):
         data = super().clean()
         if all(data.get(k) in (None, "") for k in ("helpful", "rating", "comment", "nps")):
-            raise forms.ValidationError("Tell us at least one thing.")
+            raise forms.ValidationError("Tell us at least one thing: tap an answer, or write a comment.")
         return data

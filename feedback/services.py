@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from feedback.models import ExplicitFeedback, ImplicitSignal
@@ -9,21 +10,35 @@ from feedback.scoring import explicit_score, implicit_score
 from mlcore.predictions import prediction_feedback_record
 from mlcore.runtime import BundleError
 from mlcore.serving import ModelUnavailable, predictor_active
+from supportdesk.models import Inquiry, TicketMessage
 
 logger = logging.getLogger(__name__)
 
 
-class FeedbackAlreadyGiven(Exception):
+class FeedbackRefused(Exception):
+    """Feedback this ticket cannot take (the message says why, for the customer)."""
+
+
+class FeedbackAlreadyGiven(FeedbackRefused):
+    pass
+
+
+class FeedbackNotAnswered(FeedbackRefused):
     pass
 
 
 def implicit_signal_record(*, inquiry, view_id: str, seq: int, clicked: bool, dwell_seconds: float,
-                           scroll_depth: float) -> ImplicitSignal:
-    """Beacons of one page view carry running totals; a replayed or late beacon (seq not newer) changes nothing."""
+                           scroll_depth: float) -> ImplicitSignal | None:
+    """Beacons of one page view carry running totals; a replayed or late beacon (seq not newer) changes nothing.
+
+    A ticket counts at most SUPPORTLOOP_VIEWS_PER_TICKET_MAX views (the score is a training weight, and
+    a new view id is free to invent): a beacon of a view beyond them is dropped, and None returned."""
     with transaction.atomic():
-        signal, _ = ImplicitSignal.objects.select_for_update().get_or_create(
-            view_id=view_id, defaults={"inquiry": inquiry}
-        )
+        signal = ImplicitSignal.objects.select_for_update().filter(view_id=view_id).first()
+        if signal is None:
+            signal = _implicit_view_open(inquiry=inquiry, view_id=view_id)
+            if signal is None:
+                return None
         if signal.inquiry_id != inquiry.pk or seq <= signal.last_seq:
             return signal
         signal.last_seq = seq
@@ -34,6 +49,24 @@ def implicit_signal_record(*, inquiry, view_id: str, seq: int, clicked: bool, dw
                                       scroll_depth=signal.scroll_depth)
         signal.save()
     return signal
+
+
+def _implicit_view_open(*, inquiry, view_id: str) -> ImplicitSignal | None:
+    # The ticket's row lock makes concurrent first beacons of new views count one after the other
+    # (on PostgreSQL; SQLite lets one writer in at a time anyway), so the cap holds exactly.
+    list(Inquiry.objects.select_for_update().filter(pk=inquiry.pk).values_list("pk"))
+    views = ImplicitSignal.objects.select_for_update()
+    signal = views.filter(view_id=view_id).first()  # a concurrent first beacon of the same view
+    if signal is not None:
+        return signal
+    if ImplicitSignal.objects.filter(inquiry=inquiry).count() >= settings.SUPPORTLOOP_VIEWS_PER_TICKET_MAX:
+        return None
+    return views.get_or_create(view_id=view_id, defaults={"inquiry": inquiry})[0]  # the id may be another ticket's
+
+
+def inquiry_answered(*, inquiry) -> bool:
+    """As the ticket page decides whether to ask for feedback: an automatic answer or an agent's reply."""
+    return bool(inquiry.answer) or inquiry.messages.filter(author_kind=TicketMessage.Author.AGENT).exists()
 
 
 def comment_analyse(*, text: str) -> tuple[float | None, bytes | None, str]:
@@ -54,6 +87,8 @@ def explicit_feedback_submit(*, inquiry, helpful: bool | None, rating: int | Non
                              nps: int | None) -> ExplicitFeedback:
     if ExplicitFeedback.objects.filter(inquiry=inquiry).exists():
         raise FeedbackAlreadyGiven("feedback for this ticket was already given")
+    if not inquiry_answered(inquiry=inquiry):  # the page shows no form then; a hand-made POST gets this
+        raise FeedbackNotAnswered("This ticket has no answer yet: you can tell us how we did once we have answered.")
     sentiment, embedding, version = comment_analyse(text=comment)
     score = explicit_score(rating=rating, comment_sentiment=sentiment, nps=nps)
     try:

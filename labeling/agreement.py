@@ -45,6 +45,15 @@ def pairwise_kappas(labels_by_item: dict[object, dict[object, str]]) -> dict[tup
     return {pair: {"kappa": cohen_kappa(a, b), "n": len(a)} for pair, (a, b) in shared.items()}
 
 
+def peer_kappa_adjudicated_only(*, reviewer: bool, annotator: bool) -> bool:
+    """Whether the per-peer κ shown to someone counts adjudicated items only.
+
+    Someone who both reviews and annotates would otherwise watch their κ with a peer move as the peer
+    labels an item they share, and learn the peer's answer before adjudicating it. Holders of one role
+    keep κ over every label: an annotator never sees the statistics, a reviewer labels nothing."""
+    return reviewer and annotator
+
+
 def krippendorff_alpha(labels_by_item: dict[object, dict[object, str]]) -> float | None:
     """Krippendorff's α (nominal) over any number of raters, missing labels allowed; None when undefined."""
     import krippendorff

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db.models import F
 
+from core.roles import ANNOTATOR, REVIEWER, user_has_role
 from labeling import agreement
 from labeling.models import Annotation, LabelingBatch, LabelingItem
 from supportdesk.models import Inquiry
@@ -71,20 +72,31 @@ class AnnotatorStats:
     peers: list[tuple[str, float | None, int]] = field(default_factory=list)  # (peer, κ or None, overlap)
 
 
-def annotator_stats() -> list[AnnotatorStats]:
-    """Per annotator: items done, median time per item, Cohen's κ with each peer, accuracy against gold."""
+def peer_kappa_adjudicated_only(*, viewer) -> bool:
+    """Whether the per-peer κ shown to this viewer counts adjudicated (gold) items only (agreement's policy)."""
+    return agreement.peer_kappa_adjudicated_only(reviewer=user_has_role(viewer, REVIEWER),
+                                                 annotator=user_has_role(viewer, ANNOTATOR))
+
+
+def annotator_stats(*, adjudicated_only: bool = False) -> list[AnnotatorStats]:
+    """Per annotator: items done, median time per item, Cohen's κ with each peer, accuracy against gold.
+
+    adjudicated_only: κ over items already settled as gold, whose labels are final and open to reviewers."""
     rows = (Annotation.objects.exclude(label="")
-            .values_list("annotator_id", "item_id", "label", "seconds_spent", "item__gold_label"))
+            .values_list("annotator_id", "item_id", "label", "seconds_spent", "item__gold_label", "item__status"))
     by_item: dict[int, dict[int, str]] = defaultdict(dict)
+    settled: dict[int, dict[int, str]] = defaultdict(dict)
     seconds: dict[int, list[float]] = defaultdict(list)
     right: dict[int, list[bool]] = defaultdict(list)
-    for annotator_id, item_id, label, spent, gold in rows:
+    for annotator_id, item_id, label, spent, gold, status in rows:
         by_item[item_id][annotator_id] = label
+        if status == LabelingItem.Status.GOLD:
+            settled[item_id][annotator_id] = label
         if spent is not None:
             seconds[annotator_id].append(spent)
         if gold:
             right[annotator_id].append(label == gold)
-    pairs = agreement.pairwise_kappas(by_item)
+    pairs = agreement.pairwise_kappas(settled if adjudicated_only else by_item)
     names = dict(get_user_model().objects.filter(pk__in={a for labels in by_item.values() for a in labels})
                  .values_list("pk", "username"))
     result = []

@@ -19,6 +19,7 @@ from labeling.selectors import (
     annotator_stats,
     batches_recent,
     gold_rows,
+    peer_kappa_adjudicated_only,
     queue_counts,
     review_item_context,
     review_item_get,
@@ -152,8 +153,11 @@ def review_decide_view(request, pk: int):
 @require_GET
 @role_required(REVIEWER, ADMIN)
 def stats_view(request):
-    return render(request, "labeling/stats.html", {"annotators": annotator_stats(), "batches": batches_recent(),
-                                                   "counts": queue_counts(annotator=None)})
+    adjudicated_only = peer_kappa_adjudicated_only(viewer=request.user)
+    return render(request, "labeling/stats.html", {
+        "annotators": annotator_stats(adjudicated_only=adjudicated_only), "adjudicated_only": adjudicated_only,
+        "batches": batches_recent(), "counts": queue_counts(annotator=None),
+    })
 
 
 @require_POST

@@ -4,6 +4,9 @@ Redis from REDIS_URL, or a private redis-server under var/redis; then migrate, c
 files, bootstrap (roles, demo accounts, starter data, first model), and start the ASGI web
 server (HTTP + websockets), a Celery worker for the default queue, one for
 training (one run at a time) and Celery beat.
+
+While it runs, var/run.env names the Redis it uses (REDIS_URL=...), so `manage.py` commands from
+another shell talk to the same system (config/settings.py reads the file; the environment wins).
 """
 
 from __future__ import annotations
@@ -29,9 +32,23 @@ def log(msg: str) -> None:
 
 
 def web_command(*, host: str, port: int, workers: str) -> list[str]:
-    """The web server command line of `make run` (also started by bench/serve.py)."""
+    """The web server command line of `make run` (also started by bench/serve.py).
+
+    --no-proxy-headers: uvicorn would otherwise take the client address from X-Forwarded-For whenever the
+    peer is 127.0.0.1, so anyone on this machine's loopback (or a local proxy passing the header through)
+    could pick their own address. Which forwarded hops to believe is decided in one place, Django's
+    SUPPORTLOOP_TRUSTED_PROXY_COUNT (core/ratelimit.py client_identity)."""
     return [PY, "-m", "uvicorn", "config.asgi:application", "--host", host, "--port", str(port),
-            "--workers", workers, "--no-access-log", "--timeout-graceful-shutdown", "10"]
+            "--workers", workers, "--no-access-log", "--timeout-graceful-shutdown", "10", "--no-proxy-headers"]
+
+
+def run_env_write(*, path: Path, values: dict[str, str]) -> None:
+    """Record the running system's connection settings for commands started from another shell."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("# written by `make run` while it runs; removed when it stops\n"
+                   + "".join(f"{key}={value}\n" for key, value in values.items()))
+    tmp.replace(path)
 
 
 def main() -> int:
@@ -51,6 +68,8 @@ def main() -> int:
         else:
             log(f"reusing the redis already on 127.0.0.1:{redis_port}")
         env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+    run_env = VAR / "run.env"
+    run_env_write(path=run_env, values={"REDIS_URL": env["REDIS_URL"]})
 
     # One process per core, each single-threaded, so ONNX/BLAS/torch do not oversubscribe 2 cores.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -64,6 +83,7 @@ def main() -> int:
     env["PROMETHEUS_MULTIPROC_DIR"] = str(prom)
 
     def stop_all(code: int) -> int:
+        run_env.unlink(missing_ok=True)
         for _name, proc in reversed(children):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)

@@ -1,6 +1,15 @@
+from django import forms
 from django.contrib import admin
 
-from supportdesk.models import EscalationPolicy, FAQEntry, Inquiry, TicketEvent, TicketMessage
+from supportdesk.models import (
+    EscalationPolicy,
+    FAQEntry,
+    Inquiry,
+    ResponseTarget,
+    SavedReply,
+    TicketEvent,
+    TicketMessage,
+)
 from supportdesk.services import faq_entry_embed
 
 
@@ -63,3 +72,43 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ResponseTargetForm(forms.ModelForm):
+    class Meta:
+        model = ResponseTarget
+        fields = ("kind", "category", "minutes")
+
+    def clean(self):
+        data = super().clean()
+        kind, category = data.get("kind"), (data.get("category") or "").strip()
+        if kind == ResponseTarget.Kind.CATEGORY and not category:
+            self.add_error("category", "name the category this target is for")
+        elif kind != ResponseTarget.Kind.CATEGORY and category:
+            self.add_error("category", "only a 'category' target names a category")
+        if data.get("minutes") == 0:
+            self.add_error("minutes", "at least 1 minute")
+        data["category"] = category
+        return data
+
+
+@admin.register(ResponseTarget)
+class ResponseTargetAdmin(admin.ModelAdmin):
+    """First-response targets; without a default row, SUPPORTLOOP_FIRST_RESPONSE_MINUTES applies.
+    A target applies to tickets escalated after it is saved."""
+
+    form = ResponseTargetForm
+    list_display = ("kind", "category", "minutes", "updated_at")
+    list_filter = ("kind",)
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    list_display = ("title", "created_by", "updated_at")
+    search_fields = ("title", "body")
+    readonly_fields = ("created_by", "updated_at")
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

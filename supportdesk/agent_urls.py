@@ -14,4 +14,8 @@ urlpatterns = [
     path("tickets/<int:pk>/category/", v.category_view, name="category"),
     path("tickets/<int:pk>/resolve/", v.resolve_view, name="resolve"),
     path("tickets/<int:pk>/reassign/", v.reassign_view, name="reassign"),
+    path("tickets/<int:pk>/note/", v.note_view, name="note"),
+    path("saved-replies/", v.saved_replies_view, name="saved-replies"),
+    path("saved-replies/<int:pk>/", v.saved_reply_edit_view, name="saved-reply-edit"),
+    path("saved-replies/<int:pk>/delete/", v.saved_reply_delete_view, name="saved-reply-delete"),
 ]

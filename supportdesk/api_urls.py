@@ -13,4 +13,7 @@ urlpatterns = [
     path("agent/tickets/<int:pk>/category/", api.AgentCategoryApi.as_view(), name="agent-category"),
     path("agent/tickets/<int:pk>/resolve/", api.AgentResolveApi.as_view(), name="agent-resolve"),
     path("agent/tickets/<int:pk>/reassign/", api.AgentReassignApi.as_view(), name="agent-reassign"),
+    path("agent/tickets/<int:pk>/notes/", api.AgentNotesApi.as_view(), name="agent-notes"),
+    path("agent/saved-replies/", api.SavedRepliesApi.as_view(), name="agent-saved-replies"),
+    path("agent/saved-replies/<int:pk>/", api.SavedReplyApi.as_view(), name="agent-saved-reply"),
 ]

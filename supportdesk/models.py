@@ -1,6 +1,8 @@
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -41,21 +43,42 @@ class Inquiry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
     )
     confirmed_category = models.CharField(max_length=64, blank=True)
-    idempotency_key = models.CharField(max_length=128, null=True, blank=True, unique=True, editable=False)
+    # A key is unique per client only (inquiry_idempotency_key_per_client): the same key replayed by
+    # someone else is their own request and never returns this ticket's secret address.
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True, editable=False)
+    idempotency_client = models.CharField(max_length=64, blank=True, editable=False)  # a keyed hash, not the address
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # The local day, stored: dashboards group by it in plain SQL (date truncation on SQLite runs
     # in Python per row and took seconds over 100,000 rows).
     created_day = models.DateField(default=timezone.localdate, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Service levels (the agents' console and the dashboards): when a person should first answer an
+    # escalated ticket (ResponseTarget), and when the first agent reply was sent.
+    response_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    # The customer's "stop emails about this ticket" link: nothing more is mailed for it.
+    email_muted = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "inquiries"
         indexes = [
-            models.Index(fields=["status", "upset", "created_at"], name="inquiry_queue_idx"),
+            # The agent console: every column its views, counts and order read but the row itself, so a
+            # page's ids and the counts come from the index alone (selectors.agent_queue_page).
+            models.Index(fields=["status", "upset", "created_at", "response_due_at", "first_response_at",
+                                 "assigned_to", "category", "confirmed_category", "escalation_reasons"],
+                         name="inquiry_queue_idx"),
             # Repeat contact and the customer's other tickets look up by email, whatever its case.
             models.Index(Lower("email"), name="inquiry_email_lower_idx"),
+            # The agent console's search on PostgreSQL (selectors.inquiry_search_vector: the same expression).
+            # Migration 0010 creates it on PostgreSQL only; SQLite searches by substring.
+            GinIndex(SearchVector("text", "name", "email", config="english"), name="inquiry_search_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_client", "idempotency_key"],
+                                    condition=models.Q(idempotency_key__isnull=False),
+                                    name="inquiry_idempotency_key_per_client"),
         ]
 
     def __str__(self) -> str:
@@ -68,6 +91,7 @@ class TicketMessage(models.Model):
     class Author(models.TextChoices):
         CUSTOMER = "customer", "Customer"
         AGENT = "agent", "Agent"
+        NOTE = "note", "Internal note"
 
     inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="messages")
     author_kind = models.CharField(max_length=16, choices=Author.choices)
@@ -77,6 +101,12 @@ class TicketMessage(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            # A ticket's thread in order, and its latest author (the console's "waiting on customer").
+            models.Index(fields=["inquiry", "created_at", "id", "author_kind"], name="ticketmessage_thread_idx"),
+            # The console's search of replies on PostgreSQL (selectors.message_search_vector); see 0010.
+            GinIndex(SearchVector("body", config="english"), name="ticketmessage_search_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.author_kind}: {self.body[:50]}"
@@ -139,3 +169,44 @@ class EscalationPolicy(models.Model):
 
     def __str__(self) -> str:
         return "Escalation policy"
+
+
+class ResponseTarget(models.Model):
+    """How soon a person should first answer an escalated ticket: per category, a target for
+    high-risk tickets, and a default (blank category) for every other. The tightest one that applies wins."""
+
+    class Kind(models.TextChoices):
+        DEFAULT = "default", "Every escalated ticket"
+        CATEGORY = "category", "Tickets of one category"
+        HIGH_RISK = "high_risk", "High-risk tickets (upset customer, high-risk category)"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CATEGORY)
+    category = models.CharField(max_length=64, blank=True, help_text="For kind 'category' only.")
+    minutes = models.PositiveIntegerField(help_text="Minutes from escalation to the first agent reply.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "category"], name="responsetarget_one_per_kind_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.category}: {self.minutes} min".replace("  ", " ")
+
+
+class SavedReply(models.Model):
+    """A canned answer shared by the team, inserted into the reply box and edited before sending."""
+
+    title = models.CharField(max_length=120)
+    body = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name_plural = "saved replies"
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,11 +1,13 @@
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from supportdesk import sla
 from supportdesk.forms import MAX_TEXT
 from supportdesk.models import Inquiry
-from supportdesk.selectors import inquiry_earlier_tickets
+from supportdesk.selectors import OPEN, inquiry_earlier_tickets
 
 
 class StrictCharField(serializers.CharField):
@@ -79,19 +81,52 @@ class InquiryOutputSerializer(serializers.Serializer):
 
 
 class AgentQueueItemSerializer(serializers.ModelSerializer):
-    reasons = serializers.JSONField(source="escalation_reasons")
-    assigned_to = serializers.CharField(source="assigned_to.username", default=None)
+    """Output only: every field read-only, so the schema lists each as always present."""
+
+    reasons = serializers.ListField(child=serializers.CharField(), source="escalation_reasons", read_only=True)
+    assigned_to = serializers.CharField(source="assigned_to.username", default=None, allow_null=True, read_only=True,
+                                        help_text="The username of the agent working the ticket; null if none.")
     waiting_seconds = serializers.SerializerMethodField()
+    response_due_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When a person should first answer (the SLA); null if no target.")
+    first_response_at = serializers.DateTimeField(read_only=True, allow_null=True,
+                                                  help_text="When the first agent reply was sent; null if none yet.")
+    breached = serializers.SerializerMethodField(
+        help_text="Open, past its first-response due time and still without an agent reply.")
 
     class Meta:
         model = Inquiry
-        fields = ["id", "status", "text", "category", "confidence", "sentiment", "reasons", "assigned_to",
-                  "created_at", "waiting_seconds"]
+        fields = ["id", "status", "text", "category", "confidence", "sentiment", "upset", "reasons", "assigned_to",
+                  "created_at", "waiting_seconds", "response_due_at", "first_response_at", "breached"]
+        read_only_fields = fields
 
     def get_waiting_seconds(self, obj: Inquiry) -> int:
-        from django.utils import timezone
-
         return int((timezone.now() - obj.created_at).total_seconds())
+
+    def get_breached(self, obj: Inquiry) -> bool:
+        return sla.is_breached(due_at=obj.response_due_at, first_response_at=obj.first_response_at,
+                               is_open=obj.status in OPEN, now=self.context.get("now") or timezone.now())
+
+
+class AgentQueueCountsSerializer(serializers.Serializer):
+    """How many tickets each view holds under the category and reason filters (the search aside)."""
+
+    open = serializers.IntegerField(help_text="Escalated or assigned.")
+    mine = serializers.IntegerField(help_text="Assigned to you.")
+    unassigned = serializers.IntegerField(help_text="Escalated, nobody on it yet.")
+    waiting = serializers.IntegerField(help_text="Open, the last message is an agent's.")
+    resolved = serializers.IntegerField()
+    breached = serializers.IntegerField(help_text="Open tickets past their first-response due time.")
+
+
+class AgentQueuePageSerializer(serializers.Serializer):
+    """One page of a queue view, SLA breaches first, then most upset, then oldest."""
+
+    items = AgentQueueItemSerializer(many=True)
+    next_cursor = serializers.CharField(allow_null=True,
+                                        help_text="Pass as ?cursor= (with the same view and filters) for the next "
+                                                  "page; null on the last page.")
+    counts = AgentQueueCountsSerializer()
 
 
 class TicketMessageSerializer(serializers.Serializer):
@@ -116,9 +151,10 @@ class EarlierTicketSerializer(serializers.Serializer):
 
 
 class AgentTicketSerializer(AgentQueueItemSerializer):
-    messages = TicketMessageSerializer(many=True)
-    confirmed_category = serializers.CharField()
-    probabilities = serializers.JSONField()
+    messages = TicketMessageSerializer(many=True, read_only=True)
+    confirmed_category = serializers.CharField(read_only=True, help_text="The category an agent set; empty if none.")
+    probabilities = serializers.DictField(child=serializers.FloatField(), read_only=True,
+                                          help_text="The classifier's probability of each category.")
     earlier_tickets = serializers.SerializerMethodField(
         help_text="The customer's other tickets (same email, any case), newest first, at most 20.")
 

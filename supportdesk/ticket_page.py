@@ -14,8 +14,8 @@ from django.shortcuts import render
 
 from supportdesk.forms import FollowUpForm
 from supportdesk.models import Inquiry
-from supportdesk.selectors import inquiry_get_by_token, reply_estimate_get
-from supportdesk.wording import customer_status_label, reply_estimate_text
+from supportdesk.selectors import inquiry_get_by_token, reply_estimate_get, ticket_messages_public
+from supportdesk.wording import customer_next_step, customer_status_label, reply_estimate_text
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,13 @@ def ticket_get_or_404(*, token: str) -> Inquiry:
 
 def ticket_page_context(*, inquiry: Inquiry, overrides: dict | None = None) -> dict:
     # Plain words only: no category, confidence, model version or escalation reason (those are for agents).
-    messages_list = list(inquiry.messages.all())
+    messages_list = ticket_messages_public(inquiry=inquiry)  # never the staff's internal notes
     answered = bool(inquiry.answer) or any(m.author_kind == "agent" for m in messages_list)
     waiting = inquiry.status == Inquiry.Status.ESCALATED
+    estimate = reply_estimate_text(estimate=reply_estimate_get()) if waiting else ""
     context = {"inquiry": inquiry, "messages_list": messages_list,
-               "status_label": customer_status_label(status=inquiry.status),
-               "reply_estimate": reply_estimate_text(estimate=reply_estimate_get()) if waiting else "",
+               "status_label": customer_status_label(status=inquiry.status), "reply_estimate": estimate,
+               "next_step": customer_next_step(status=inquiry.status, answered=answered, estimate=estimate),
                "follow_up_form": FollowUpForm(), "answered": answered,
                "panel_templates": [p.template for p in _panels]}
     for panel in _panels:

@@ -4,6 +4,16 @@ from django.contrib.auth.models import Group
 
 from supportdesk.models import FAQEntry, Inquiry, TicketEvent, TicketMessage
 
+# Feedback comments on three clear topics, four phrasings each (the clustering tests and the topics map).
+FEEDBACK_TOPICS = {
+    "parcel": ["my parcel is late again", "the courier lost my parcel", "parcel never arrived, courier useless",
+               "where is my parcel, courier says delivered"],
+    "refund": ["refund still not on my card", "I want my money back now", "refund took weeks, terrible",
+               "still waiting for the refund money"],
+    "login": ["cannot log in to my account", "password reset email never comes", "login page keeps failing",
+              "locked out of my account again"],
+}
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:

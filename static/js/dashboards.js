@@ -7,7 +7,11 @@
       var source = document.getElementById(el.dataset.chart.replace(/^chart-/, ""));
       if (!source || !window.Plotly) { return; }
       var fig = JSON.parse(JSON.parse(source.textContent));
-      window.Plotly.newPlot(el, fig.data, fig.layout, { responsive: true, displaylogo: false });
+      // Plotly sizes a responsive plot to its container's computed width, which under
+      // box-sizing: border-box includes the card's padding: draw into an unpadded child instead.
+      var plot = document.createElement("div");
+      el.appendChild(plot);
+      window.Plotly.newPlot(plot, fig.data, fig.layout, { responsive: true, displaylogo: false });
     });
   });
 })();

@@ -4,6 +4,8 @@
 // data-live-reload="<selector>": when a refetch brings an element matching the selector (by id)
 // that the region did not show before, the whole page reloads, for changes that reach beyond the
 // region (a finished training run adds a model version and its metrics to the model page).
+// data-live-keep on an element with an id (a form being filled in): when a refetch brings an
+// element with that id, the one on the page stays, with what was typed or chosen, and its focus.
 (function () {
   "use strict";
 
@@ -16,6 +18,22 @@
   }
 
   var sent = 0;
+  var CSRF = /(name="csrfmiddlewaretoken" value=")[^"]*/g;  // a fresh token on every render is no change
+
+  function swap(el, html) {
+    var kept = {}, active = document.activeElement, start = null, end = null;
+    el.querySelectorAll("[data-live-keep][id]").forEach(function (n) { kept[n.id] = n; });
+    if (active && el.contains(active)) { try { start = active.selectionStart; end = active.selectionEnd; } catch (e) { /* none */ } }
+    el.innerHTML = html;
+    Object.keys(kept).forEach(function (id) {
+      var fresh = document.getElementById(id);
+      if (fresh && el.contains(fresh) && fresh.hasAttribute("data-live-keep")) { fresh.replaceWith(kept[id]); }
+    });
+    if (active && el.contains(active) && document.activeElement !== active) {
+      active.focus();
+      if (typeof start === "number") { try { active.setSelectionRange(start, end); } catch (e) { /* none */ } }
+    }
+  }
 
   function refresh(el) {
     var seq = ++sent;  // fetches may answer out of order: never show an older answer over a newer one
@@ -24,9 +42,9 @@
       .then(function (html) {
         if (seq < (el.liveShown || 0)) { return; }
         el.liveShown = seq;
-        if (el.innerHTML.trim() !== html.trim()) {
+        if (el.innerHTML.trim().replace(CSRF, "$1") !== html.trim().replace(CSRF, "$1")) {
           var before = marked(el);
-          el.innerHTML = html;
+          swap(el, html);
           el.dispatchEvent(new CustomEvent("live:updated", { bubbles: true }));
           var after = marked(el);
           if (Object.keys(after).some(function (id) { return !before[id]; })) { window.location.reload(); }

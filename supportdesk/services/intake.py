@@ -1,19 +1,25 @@
 from __future__ import annotations
 
 import logging
+import time
+from datetime import datetime
 
 import numpy as np
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from mlcore import encoder
 from mlcore.predictions import prediction_record
 from mlcore.rollout import shadowprediction_record
 from mlcore.runtime import BundleError
 from mlcore.serving import ModelUnavailable, predictor_route
-from supportdesk import metrics, rules
+from supportdesk import metrics, rules, sla
 from supportdesk.models import Inquiry, TicketEvent, TicketMessage
 from supportdesk.realtime import ticket_changed_push
-from supportdesk.selectors import escalation_thresholds, faq_nearest, inquiry_repeat_contact
+from supportdesk.selectors import escalation_thresholds, faq_nearest, inquiry_repeat_contact, response_targets
+from supportdesk.services.mail import ticket_mail_queue
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +29,15 @@ FOLLOW_UP = "follow_up"
 
 class IdempotencyConflict(Exception):
     """The Idempotency-Key was already used for a different inquiry."""
+
+
+class IdempotencyInProgress(IdempotencyConflict):
+    """The first request with this Idempotency-Key is still being classified; retry in a moment."""
+
+    retry_after = 1
+
+
+IDEMPOTENCY_POLL_SECONDS = 0.05
 
 
 def inquiry_transition(*, inquiry: Inquiry, to_status: str, actor=None, reason: str = "") -> Inquiry:
@@ -40,23 +55,52 @@ def inquiry_submit(*, text: str, name: str = "", email: str = "") -> Inquiry:
     The "received" event is written with the outcome, stamped with the inquiry's own creation
     time: one write less on the hot path, and an inquiry is never lost if classification fails."""
     inquiry = Inquiry.objects.create(text=text, name=name, email=email)
+    ticket_mail_queue(inquiry=inquiry, kind="received")
     return inquiry_classify(inquiry=inquiry)
 
 
-def inquiry_submit_idempotent(*, key: str, text: str, name: str = "", email: str = "") -> tuple[Inquiry, bool]:
-    """Like inquiry_submit, but a replay of the same key returns the first ticket: (inquiry, created)."""
-    existing = Inquiry.objects.filter(idempotency_key=key).first()
+def inquiry_submit_idempotent(*, key: str, client: str, text: str, name: str = "",
+                              email: str = "") -> tuple[Inquiry, bool]:
+    """Like inquiry_submit, but a replay of the same key by the same client returns the first ticket:
+    (inquiry, created). `client` is who sent it (core.ratelimit.client_identity).
+
+    Keys are the client's: the same key from another client is another inquiry, so a guessed or
+    leaked key never hands out someone else's ticket address. A replay must repeat the whole request
+    (text, name and email), and it answers with the first request's outcome: while that is still
+    being classified it waits up to SUPPORTLOOP_IDEMPOTENCY_WAIT_SECONDS, then IdempotencyInProgress."""
+    scope = idempotency_client_digest(client=client)
+    existing = Inquiry.objects.filter(idempotency_client=scope, idempotency_key=key).first()
     if existing is None:
         try:
             with transaction.atomic():
-                inquiry = Inquiry.objects.create(text=text, name=name, email=email, idempotency_key=key)
-        except IntegrityError:
-            existing = Inquiry.objects.get(idempotency_key=key)  # a concurrent request won the race
+                inquiry = Inquiry.objects.create(text=text, name=name, email=email, idempotency_key=key,
+                                                 idempotency_client=scope)
+        except IntegrityError:  # a concurrent request won the race (PostgreSQL waited for its commit)
+            existing = Inquiry.objects.get(idempotency_client=scope, idempotency_key=key)
         else:
+            ticket_mail_queue(inquiry=inquiry, kind="received")
             return inquiry_classify(inquiry=inquiry), True
-    if existing.text != text:
+    if (existing.text, existing.name, existing.email) != (text, name, email):
         raise IdempotencyConflict("this Idempotency-Key was already used for a different inquiry")
-    return existing, False
+    return _inquiry_settled(inquiry=existing, wait_seconds=settings.SUPPORTLOOP_IDEMPOTENCY_WAIT_SECONDS), False
+
+
+def idempotency_client_digest(*, client: str) -> str:
+    """What is stored of the client: a keyed hash, enough to tell clients apart, not their address."""
+    return salted_hmac("supportdesk.idempotency_client", client, algorithm="sha256").hexdigest()
+
+
+def _inquiry_settled(*, inquiry: Inquiry, wait_seconds: float) -> Inquiry:
+    # Classification commits the outcome in one transaction, so a row read here is either still
+    # "received" or complete; polling works alike on SQLite and PostgreSQL (no lock is held meanwhile).
+    deadline = time.monotonic() + wait_seconds
+    while inquiry.status == Inquiry.Status.RECEIVED:
+        if time.monotonic() >= deadline:
+            raise IdempotencyInProgress("the first request with this Idempotency-Key is still being processed; "
+                                        "retry in a moment")
+        time.sleep(IDEMPOTENCY_POLL_SECONDS)
+        inquiry.refresh_from_db()
+    return inquiry
 
 
 def inquiry_classify(*, inquiry: Inquiry) -> Inquiry:
@@ -119,12 +163,21 @@ def _shadow_score(*, inquiry: Inquiry, shadow) -> None:
         logger.exception("inquiry %s: shadow scoring failed", inquiry.pk)
 
 
+def _response_due(*, inquiry: Inquiry) -> datetime:
+    """When a person should first answer this ticket, escalated now (supportdesk/sla.py)."""
+    return sla.response_due(escalated_at=timezone.now(), category=inquiry.confirmed_category or inquiry.category,
+                            high_risk=sla.is_high_risk(reasons=inquiry.escalation_reasons),
+                            targets=response_targets(), default_minutes=settings.SUPPORTLOOP_FIRST_RESPONSE_MINUTES)
+
+
 def _inquiry_outcome(*, inquiry: Inquiry, reasons: list[str], faq, fields: list[str], note: str) -> Inquiry:
     from_status = inquiry.status
     inquiry.escalation_reasons = reasons
     if reasons:
         inquiry.status = Inquiry.Status.ESCALATED
         reason = ",".join(reasons)
+        inquiry.response_due_at = _response_due(inquiry=inquiry)
+        fields = [*fields, "response_due_at"]
     else:
         inquiry.status = Inquiry.Status.ANSWERED_AUTO
         inquiry.answer, inquiry.faq_entry = faq.answer, faq
@@ -156,7 +209,11 @@ def ticket_follow_up(*, inquiry: Inquiry, body: str) -> TicketMessage:
         if inquiry.status in (Inquiry.Status.ANSWERED_AUTO, Inquiry.Status.RESOLVED):
             inquiry.escalation_reasons = [*inquiry.escalation_reasons, FOLLOW_UP]
             inquiry.assigned_to = None
-            inquiry.save(update_fields=["escalation_reasons", "assigned_to", "updated_at"])
+            fields = ["escalation_reasons", "assigned_to", "updated_at"]
+            if inquiry.first_response_at is None:  # never answered by a person: the target starts now
+                inquiry.response_due_at = _response_due(inquiry=inquiry)
+                fields.append("response_due_at")
+            inquiry.save(update_fields=fields)
             inquiry_transition(inquiry=inquiry, to_status=Inquiry.Status.ESCALATED, reason="customer follow-up")
             metrics.ESCALATIONS.labels(FOLLOW_UP).inc()
         ticket_changed_push(inquiry_id=inquiry.pk)

@@ -13,6 +13,7 @@ from supportdesk.models import Inquiry, TicketMessage
 from supportdesk.realtime import ticket_changed_push
 from supportdesk.selectors import category_choices
 from supportdesk.services.intake import inquiry_transition
+from supportdesk.services.mail import ticket_mail_queue
 
 S = Inquiry.Status
 
@@ -88,8 +89,13 @@ def ticket_reply(*, inquiry_id: int, agent, body: str) -> TicketMessage:
         _require_holder(inquiry, agent)
         message = TicketMessage.objects.create(inquiry=inquiry, author_kind=TicketMessage.Author.AGENT,
                                                author=agent, body=body)
-        inquiry.save(update_fields=["updated_at"])
-        ticket_changed_push(inquiry_id=inquiry_id, queue=False)
+        fields = ["updated_at"]
+        if inquiry.first_response_at is None:
+            inquiry.first_response_at = message.created_at
+            fields.append("first_response_at")
+        inquiry.save(update_fields=fields)
+        ticket_mail_queue(inquiry=inquiry, kind="reply", message_id=message.pk)
+        ticket_changed_push(inquiry_id=inquiry_id)  # the queue too: the ticket now waits on the customer
     return message
 
 
@@ -119,5 +125,6 @@ def ticket_resolve(*, inquiry_id: int, agent) -> Inquiry:
         inquiry.resolved_at = timezone.now()
         inquiry.save(update_fields=["resolved_at", "updated_at"])
         inquiry_transition(inquiry=inquiry, to_status=S.RESOLVED, actor=agent, reason="resolved")
+        ticket_mail_queue(inquiry=inquiry, kind="resolved")
         ticket_changed_push(inquiry_id=inquiry_id)
     return inquiry

@@ -5,4 +5,4 @@ import pytest
 def test_ping_round_trips_through_a_real_worker(celery_worker_process):
     from mlcore.tasks import ping
 
-    assert ping.delay().get(timeout=30) == "pong"
+    assert ping.apply_async(ignore_result=False).get(timeout=30) == "pong"

@@ -32,3 +32,30 @@ def test_metrics_expose_training_runs_and_drift(client, active_model):
     assert 'supportloop_training_runs{status="failed"} 1.0' in text
     assert 'supportloop_training_runs{status="running"} 0.0' in text
     assert 'supportloop_drift_psi{on="class"} 0.12' in text
+
+
+@pytest.mark.django_db
+def test_production_without_a_token_refuses_instead_of_serving_anonymously(client, settings):
+    settings.SECURE, settings.METRICS_TOKEN = True, ""
+    r = client.get("/metrics")
+    assert r.status_code == 403 and "set METRICS_TOKEN" in r.content.decode()
+    assert b"supportloop_" not in r.content
+
+
+@pytest.mark.django_db
+def test_production_with_a_token_serves_the_bearer(client, settings):
+    settings.SECURE, settings.METRICS_TOKEN = True, "s3cret-token"
+    assert client.get("/metrics").status_code == 403
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token").status_code == 200
+
+
+@pytest.mark.django_db
+def test_make_run_without_a_token_stays_open(client, settings):
+    settings.SECURE, settings.METRICS_TOKEN = False, ""
+    assert client.get("/metrics").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_non_ascii_bearer_is_a_403_not_a_500(client, settings):
+    settings.METRICS_TOKEN = "s3cret-token"
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3crét").status_code == 403

@@ -33,3 +33,26 @@ def test_debug_is_off_by_default():
     from django.conf import settings
 
     assert settings.DEBUG is False
+
+
+def settings_value(name: str, *, env: dict) -> str:
+    code = f"import django; django.setup(); from django.conf import settings; print(settings.{name})"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_commands_find_the_redis_a_running_make_run_recorded(tmp_path):
+    from scripts.run import run_env_write
+
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", SUPPORTLOOP_VAR_DIR=str(tmp_path))
+    assert settings_value("REDIS_URL", env=env) == "redis://127.0.0.1:6379/0"  # nothing running: Redis' default
+
+    run_env_write(path=tmp_path / "run.env", values={"REDIS_URL": "redis://127.0.0.1:6391/0"})
+    assert settings_value("REDIS_URL", env=env) == "redis://127.0.0.1:6391/0"
+    assert settings_value("CELERY_BROKER_URL", env=env) == "redis://127.0.0.1:6391/0"
+    # The environment still wins.
+    assert settings_value("REDIS_URL", env=dict(env, REDIS_URL="redis://cache.internal:6379/2")) == (
+        "redis://cache.internal:6379/2")

@@ -15,6 +15,8 @@ ACCESS = {
     "supportdesk:ticket": PUBLIC,  # the unguessable token is the credential (tested in test_views)
     "supportdesk:ticket-body": PUBLIC,
     "supportdesk:ticket-follow-up": PUBLIC,
+    "supportdesk:ticket-link-request": PUBLIC,  # answers alike for every address, rate-limited (test_link_request)
+    "supportdesk:ticket-mail-mute": PUBLIC,  # under the ticket's token; GET only asks (test_link_request)
     "feedback:signal": PUBLIC,  # keyed by the ticket's secret token, CSRF-protected
     "feedback:submit": PUBLIC,
     "supportdesk-api:inquiry-create": PUBLIC,
@@ -32,9 +34,11 @@ ACCESS = {
     **{f"models:{n}": ADMIN for n in ("index", "runs", "retrain", "run", "promote", "reject", "rollback",
                                    "rollout-start", "rollout-halt")},
     **{f"agent:{n}": AGENT for n in ("console", "queue", "ticket", "ticket-body", "claim", "unclaim", "reply",
-                                      "category", "resolve", "reassign")},
+                                      "category", "resolve", "reassign", "note", "saved-replies",
+                                      "saved-reply-edit", "saved-reply-delete")},
     **{f"supportdesk-api:agent-{n}": AGENT for n in ("queue", "ticket", "claim", "unclaim", "reply", "category",
-                                                      "resolve", "reassign")},
+                                                      "resolve", "reassign", "notes", "saved-replies",
+                                                      "saved-reply")},
     **{f"labeling:{n}": ANNOTATOR for n in ("annotate", "take", "label", "skip", "undo")},
     "labeling:counts": LABELING,
     **{f"labeling:{n}": REVIEWER for n in ("review", "review-item", "review-decide")},
@@ -45,7 +49,8 @@ POST_ONLY = {"dashboards:clusters-run", "models:retrain", "models:promote", "mod
              "supportdesk:ticket-follow-up", "feedback:signal", "feedback:submit",
              "supportdesk-api:inquiry-create",
              "logout",
-             *(f"agent:{n}" for n in ("claim", "unclaim", "reply", "category", "resolve", "reassign")),
+             *(f"agent:{n}" for n in ("claim", "unclaim", "reply", "category", "resolve", "reassign", "note",
+                                      "saved-reply-delete")),
              *(f"supportdesk-api:agent-{n}" for n in ("claim", "unclaim", "reply", "category", "resolve", "reassign")),
              *(f"labeling:{n}" for n in ("take", "label", "skip", "undo", "review-decide", "fill"))}
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}
@@ -124,3 +129,17 @@ def test_route_access(as_role, active_model, role, name, pattern):
     else:
         # Only staff get past the admin's login; inside, some actions are switched off (403) on purpose.
         assert login_redirect is (role != "admin"), (url, r.status_code)
+
+
+STAFF_PAGES = [(n, p) for n, p in ROUTES if not n.startswith("admin:") and ACCESS[n] != PUBLIC and n not in POST_ONLY]
+
+
+@pytest.mark.parametrize(("name", "pattern"), STAFF_PAGES, ids=[n for n, _ in STAFF_PAGES])
+def test_every_staff_page_is_never_cached(as_role, active_model, name, pattern):
+    """They show tickets, customers' emails and exports: no copy in the browser's or a proxy's cache."""
+    ticket = InquiryFactory(status="escalated", category="delivery")
+    r = as_role("admin").get(sample_url(pattern, {"pk": ticket.pk, "token": ticket.token}))
+    if r.status_code == 404:  # the sample id names no item of that page: nothing is shown
+        return
+    assert r.status_code == 200, (name, r.status_code)
+    assert "no-store" in r.get("Cache-Control", ""), (name, r.get("Cache-Control"))

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from django.test import RequestFactory, override_settings
 
 from core import ratelimit
-from core.ratelimit import Decision, client_identity, token_bucket_take
+from core.ratelimit import Decision, client_identity, signal_allowed, submission_allowed, token_bucket_take
 from scripts.redis_server import free_port
 from tests.core.test_process import in_forked_child
 
+ROOT = Path(__file__).resolve().parents[2]
 ALICE = "203.0.113.7"  # a customer
 MALLORY = "198.51.100.66"  # a customer who writes her own X-Forwarded-For
 EDGE, INNER = "10.0.0.1", "10.0.0.2"  # our proxies, outermost first
@@ -168,3 +173,69 @@ def test_capacity_zero_is_unlimited_and_never_asks_redis(key):
     assert all(token_bucket_take(key=key, capacity=0, refill_per_second=0.5).allowed for _ in range(50))
     assert take_with_redis_down(capacity=0) == {"allowed": True, "retry_after": 0, "warnings": []}
 
+
+
+# arguments the script cannot honour are refused here, not failed open in Redis
+
+
+def take_logged(caplog, **kwargs) -> Decision:
+    with caplog.at_level(logging.WARNING, logger="core.ratelimit"):
+        return token_bucket_take(**kwargs)
+
+
+@pytest.mark.parametrize("rate", [0, 0.0, -1.0, float("nan"), float("inf")])
+def test_a_bucket_that_never_refills_is_a_clear_error_not_an_open_door(key, caplog, rate):
+    with pytest.raises(ValueError, match="refill_per_second must be a positive number"):
+        take_logged(caplog, key=key, capacity=3, refill_per_second=rate)
+    assert not caplog.records  # it never reached Redis, so nothing failed open
+
+
+def test_a_refill_so_slow_its_ttl_would_overflow_still_limits(clock, key, caplog):
+    assert take_logged(caplog, key=key, capacity=1, refill_per_second=1e-18).allowed  # TTL 10^18 s: Redis errs
+    refused = take_logged(caplog, key=key, capacity=1, refill_per_second=1e-18)
+    assert not refused.allowed and refused.retry_after == 2_147_483_647  # capped, still a whole number
+    assert not caplog.records
+
+
+@pytest.mark.parametrize("cost", [0, -1, 4])
+def test_a_cost_the_bucket_can_never_meet_is_a_clear_error(key, caplog, cost):
+    with pytest.raises(ValueError, match=f"cost {cost} can never be met by a bucket of capacity 3"):
+        take_logged(caplog, key=key, capacity=3, refill_per_second=1.0, cost=cost)
+    assert not caplog.records
+    assert token_bucket_take(key=key, capacity=3, refill_per_second=1.0, cost=3).allowed  # the whole bucket is fine
+
+
+def test_capacity_zero_turns_the_bucket_off_whatever_its_refill(key):
+    assert token_bucket_take(key=key, capacity=0, refill_per_second=0).allowed
+
+
+def manage_check(env: dict) -> subprocess.CompletedProcess:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTLOOP_RATE")} | env
+    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=full, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("bucket", ["SUPPORTLOOP_RATE", "SUPPORTLOOP_RATE_SIGNAL"])
+def test_settings_refuse_a_bucket_that_never_refills(bucket):
+    refused = manage_check({f"{bucket}_CAPACITY": "5", f"{bucket}_REFILL_PER_SECOND": "0"})
+    assert refused.returncode != 0
+    assert f"{bucket}_REFILL_PER_SECOND must be a positive number of tokens per second" in refused.stderr
+    off = manage_check({f"{bucket}_CAPACITY": "0", f"{bucket}_REFILL_PER_SECOND": "0"})
+    assert off.returncode == 0, off.stderr
+
+
+# the buckets of the entry points
+
+
+def client_request(address: str):
+    return RequestFactory().post("/", REMOTE_ADDR=address)
+
+
+def test_beacons_have_a_bucket_of_their_own(clock, settings):
+    settings.SUPPORTLOOP_RATE_CAPACITY, settings.SUPPORTLOOP_RATE_REFILL_PER_SECOND = 2, 0.01
+    settings.SUPPORTLOOP_RATE_SIGNAL_CAPACITY, settings.SUPPORTLOOP_RATE_SIGNAL_REFILL_PER_SECOND = 3, 0.5
+    alice = client_request(f"test-{uuid.uuid4().hex}")  # fresh, also on a kept Redis
+    assert [submission_allowed(alice).allowed for _ in range(3)] == [True, True, False]
+    assert [signal_allowed(alice).allowed for _ in range(4)] == [True, True, True, False]  # writing left them alone
+    assert signal_allowed(alice).retry_after == 2
+    assert not submission_allowed(alice).allowed  # and beacons gave nothing back to writing

@@ -5,17 +5,10 @@ import time
 import pytest
 
 from feedback.models import ClusterRun, ExplicitFeedback
+from tests.factories import FEEDBACK_TOPICS as TOPICS
 from tests.factories import InquiryFactory, UserFactory
 
 XSS = "<script>alert('c')</script><img src=x onerror=alert(2)>"
-TOPICS = {
-    "parcel": ["my parcel is late again", "the courier lost my parcel", "parcel never arrived, courier useless",
-               "where is my parcel, courier says delivered"],
-    "refund": ["refund still not on my card", "I want my money back now", "refund took weeks, terrible",
-               "still waiting for the refund money"],
-    "login": ["cannot log in to my account", "password reset email never comes", "login page keeps failing",
-              "locked out of my account again"],
-}
 
 
 @pytest.mark.slow

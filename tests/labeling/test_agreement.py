@@ -100,3 +100,9 @@ def test_a_kappa_of_exactly_point_eight_meets_the_boundary():
     b = ["delivery", "refund", "order", "invoice", "account", "refund"]
     assert agreement.cohen_kappa(a, b) == 0.8
     assert agreement.policy_name(agreement.cohen_kappa(a, b)) == "accept_unanimous"
+
+
+@pytest.mark.parametrize(("reviewer", "annotator", "expected"), [
+    (True, True, True), (True, False, False), (False, True, False), (False, False, False)])
+def test_peer_kappa_is_over_adjudicated_items_only_for_a_reviewer_who_annotates(reviewer, annotator, expected):
+    assert agreement.peer_kappa_adjudicated_only(reviewer=reviewer, annotator=annotator) is expected

@@ -115,6 +115,6 @@ def test_fill_through_a_real_celery_worker(celery_worker_process, trained_versio
         inquiry_submit(text=text)
     from labeling.tasks import labeling_queue_fill_task
 
-    result = labeling_queue_fill_task.delay(trigger="manual")
+    result = labeling_queue_fill_task.apply_async(kwargs={"trigger": "manual"}, ignore_result=False)
     batch_id = result.get(timeout=120)
     assert LabelingBatch.objects.get(pk=batch_id).items.count() == 4

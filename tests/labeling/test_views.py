@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from labeling.models import Annotation, LabelingItem
 from labeling.services import annotation_submit, annotation_take
-from tests.factories import LabelingBatchFactory, LabelingItemFactory
+from tests.factories import LabelingBatchFactory, LabelingItemFactory, UserFactory
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -122,6 +122,25 @@ def test_stats_and_exports(client, annie, arthur, rita):
     lines = b"".join(client.get(reverse("labeling:gold-jsonl")).streaming_content).decode().splitlines()
     row = json.loads(lines[0])
     assert row["label"] == "delivery" and row["text"] == '=HYPERLINK("http://evil")'
+
+
+
+def test_stats_page_shows_a_reviewer_annotator_kappa_over_adjudicated_items_only(client, annie, rita):
+    rex = UserFactory(username="rex", roles=["reviewer", "annotator"])
+    batch = LabelingBatchFactory(annotators_per_item=2)
+    for i in range(3):
+        LabelingItemFactory(batch=batch, position=i, text=f"inquiry {i}")
+    plan = {annie: ["delivery", "refund", "delivery"], rex: ["delivery", "refund", "refund"]}  # κ 0.4: all reviewed
+    for person, labels in plan.items():
+        for _ in labels:
+            a = annotation_take(annotator=person)
+            annotation_submit(annotation_id=a.pk, annotator=person, label=labels[a.item.position])
+    assert set(batch.items.values_list("status", flat=True)) == {"review"}
+    client.force_login(rita)
+    assert "annie: 0.40 (3 shared)" in client.get(reverse("labeling:stats")).content.decode()
+    client.force_login(rex)
+    page = client.get(reverse("labeling:stats")).content.decode()
+    assert "(3 shared)" not in page and "adjudicated items only" in page
 
 
 @pytest.mark.django_db

@@ -5,7 +5,7 @@ import pytest
 from feedback.services import explicit_feedback_submit
 from mlcore.models import Prediction
 from mlcore.predictions import prediction_confirm, prediction_feedback_record, prediction_record
-from supportdesk.services import inquiry_submit, ticket_category_set, ticket_claim
+from supportdesk.services import inquiry_submit, ticket_category_set, ticket_claim, ticket_reply
 from tests.factories import InquiryFactory, PredictionFactory
 
 
@@ -46,6 +46,7 @@ def test_an_agents_category_and_a_customers_score_reach_the_log(active_model, bo
     inquiry = inquiry_submit(text="I want my money back for the broken kettle.")
     ticket_claim(inquiry_id=inquiry.pk, agent=bob_agent)
     ticket_category_set(inquiry_id=inquiry.pk, agent=bob_agent, category="refund")
+    ticket_reply(inquiry_id=inquiry.pk, agent=bob_agent, body="The refund is on its way.")
     explicit_feedback_submit(inquiry=inquiry, helpful=True, rating=5, comment="", nps=10)
     row = Prediction.objects.get(ref=str(inquiry.pk))
     assert row.confirmed_category == "refund" and row.feedback_score == pytest.approx(1.0)

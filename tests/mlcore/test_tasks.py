@@ -108,7 +108,7 @@ def test_a_run_through_the_real_worker_reports_progress_and_yields_one_version(c
     assert seen[-1]["status"] == run.status
 
     # Celery delivers the same task again: nothing new.
-    assert modelversion_train_task.delay(run.pk).get(timeout=60) == run.status
+    assert modelversion_train_task.apply_async((run.pk,), ignore_result=False).get(timeout=60) == run.status
     # Another run on unchanged data: the snapshot is taken, so it is skipped.
     again, _ = trainingrun_request(trigger="schedule")
     again = _wait(again, lambda r: r.status in FINAL)

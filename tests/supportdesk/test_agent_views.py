@@ -90,3 +90,90 @@ def test_only_agents_see_the_ticket_page(client, current, alice):
     client.force_login(UserFactory(username="ann", roles=["annotator"]))
     r = client.get(f"/agent/tickets/{current.pk}/body/")
     assert r.status_code == 403 and b"private history" not in r.content
+
+
+@pytest.mark.parametrize("path", ["/agent/", "/agent/queue/", "/agent/tickets/{pk}/", "/agent/tickets/{pk}/body/"])
+def test_agent_pages_are_never_cached(agent_client, current, path):
+    r = agent_client.get(path.format(pk=current.pk))
+    assert r.status_code == 200
+    assert "no-store" in r["Cache-Control"] and "private" in r["Cache-Control"]
+
+
+def test_an_agent_action_answer_is_never_cached(agent_client, current):
+    r = agent_client.post(f"/agent/tickets/{current.pk}/claim/")
+    assert r.status_code == 302 and "no-store" in r["Cache-Control"]
+    r = agent_client.post(f"/agent/tickets/{current.pk}/claim/")  # already mine: the 409 page
+    assert r.status_code == 409 and "no-store" in r["Cache-Control"]
+
+
+# The console: views, filters, search, pages, SLA ----------------------------------------------------
+
+def open_ticket(*, due_in: float | None = 60, **kw) -> Inquiry:
+    inquiry = InquiryFactory(status=kw.pop("status", "escalated"), **kw)
+    if due_in is not None:
+        Inquiry.objects.filter(pk=inquiry.pk).update(response_due_at=timezone.now() + timedelta(minutes=due_in))
+    return inquiry
+
+
+def test_the_console_shows_every_view_with_its_count(agent_client, bob_agent):
+    open_ticket()
+    open_ticket(status="assigned", assigned_to=bob_agent)
+    InquiryFactory(status="resolved")
+    html = agent_client.get("/agent/").content.decode()
+    for label, count in [("All open", 2), ("Mine", 1), ("Unassigned", 1), ("Waiting on customer", 0),
+                         ("Resolved", 1)]:
+        assert f'{label} <span class="count">{count}</span>' in html
+    assert 'aria-current="page"' in html
+
+
+def test_a_filtered_view_lists_only_its_tickets_and_refreshes_itself(agent_client):
+    refund = open_ticket(category="refund", text="Money back please")
+    open_ticket(category="delivery", text="Where is my parcel")
+    r = agent_client.get("/agent/?view=unassigned&category=refund")
+    html = r.content.decode()
+    assert r.status_code == 200 and "Money back please" in html and "Where is my parcel" not in html
+    assert 'data-live-refresh="/agent/queue/?view=unassigned&amp;category=refund"' in html
+    fragment = agent_client.get("/agent/queue/?view=unassigned&category=refund").content.decode()
+    assert f'data-ticket="{refund.pk}"' in fragment and "Where is my parcel" not in fragment
+    assert "<html" not in fragment
+
+
+def test_search_from_the_console(agent_client):
+    hit = open_ticket(text="The invoice is wrong", email="ada@invoice.test")
+    open_ticket(text="Where is my parcel")
+    html = agent_client.get("/agent/?q=ada@invoice.test").content.decode()
+    assert f'data-ticket="{hit.pk}"' in html and "Where is my parcel" not in html
+    assert 'value="ada@invoice.test"' in html  # the search box keeps the query
+    assert "No ticket matches" in agent_client.get("/agent/?q=nothing-like-this").content.decode()
+
+
+def test_a_breached_ticket_is_marked_in_words_and_by_class(agent_client):
+    late = open_ticket(due_in=-65, text="Late one")
+    soon = open_ticket(due_in=42.5, text="Soon one")
+    html = agent_client.get("/agent/").content.decode()
+    assert html.index(f'data-ticket="{late.pk}"') < html.index(f'data-ticket="{soon.pk}"')
+    row = html.split(f'data-ticket="{late.pk}"')[0].rsplit("<tr", 1)[1]
+    assert "sla-breached" in row
+    assert "⚠ Overdue" in html and "overdue by 1 h 5 min" in html and "due in 42 min" in html
+    assert "1 overdue" in html
+
+
+def test_pages_of_fifty_with_a_next_link(agent_client):
+    for _ in range(51):
+        open_ticket()
+    html = agent_client.get("/agent/").content.decode()
+    assert html.count('class="queue-row') == 50
+    next_href = html.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+    second = agent_client.get(next_href).content.decode()
+    assert second.count('class="queue-row') == 1 and 'rel="first"' in second
+    assert "cursor=" in second.split("data-live-refresh=")[1].split(">")[0]  # a refresh keeps the page
+
+
+@pytest.mark.parametrize("query", ["view=everything", "cursor=garbage", "reason=bored", "q=" + "x" * 300])
+@pytest.mark.parametrize("path", ["/agent/", "/agent/queue/"])
+def test_bad_console_parameters_are_a_400(agent_client, db, query, path):
+    assert agent_client.get(f"{path}?{query}").status_code == 400
+
+
+def test_the_ticket_page_still_works(agent_client, current):
+    assert agent_client.get(f"/agent/tickets/{current.pk}/").status_code == 200

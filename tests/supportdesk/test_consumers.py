@@ -17,6 +17,11 @@ async def connect(path: str, user=None):
     if user is not None:
         comm.scope["user"] = user
     connected, code = await comm.connect(timeout=5)
+    if not connected:
+        # As a server does after a refusal: the consumer is told the socket is gone and ends. Left
+        # running, it would sit in the channel layer's blocking read until the test's event loop is
+        # torn down, and a cancellation landing mid-read can leave that teardown waiting for ever.
+        await comm.disconnect()
     return comm, connected, code
 
 

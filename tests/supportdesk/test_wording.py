@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from supportdesk.models import Inquiry
-from supportdesk.wording import CUSTOMER_STATUS, customer_status_label, reply_estimate_text
+from supportdesk.wording import CUSTOMER_STATUS, customer_next_step, customer_status_label, reply_estimate_text
 
 H = timedelta(hours=1)
 TICK = timedelta(microseconds=1)
@@ -43,3 +43,43 @@ def test_every_status_has_a_plain_label_for_customers():
 
 def test_an_unknown_status_is_never_shown_as_its_code():
     assert customer_status_label(status="some_new_state") == "Received"
+
+
+# what happens next
+
+
+def test_every_status_says_what_happens_next_in_plain_words():
+    for status in Inquiry.Status.values:
+        for answered in (False, True):
+            step = customer_next_step(status=status, answered=answered, estimate="usually within a day")
+            assert step.text and "_" not in step.text + step.heading + step.feedback_prompt, (status, answered)
+
+
+def test_escalated_promises_a_person_within_the_estimate():
+    step = customer_next_step(status="escalated", answered=False, estimate="usually within 3 hours")
+    assert step.text == "A member of our support team will reply here, usually within 3 hours."
+    assert step.feedback_prompt == ""
+
+
+def test_an_automatic_answer_asks_whether_it_helped():
+    step = customer_next_step(status="answered_auto", answered=True)
+    assert step.feedback_prompt == "Was this helpful?" and "a person will take over" in step.text
+
+
+def test_an_assigned_ticket_asks_for_no_feedback_while_the_agent_works():
+    before = customer_next_step(status="assigned", answered=False)
+    after = customer_next_step(status="assigned", answered=True)
+    assert before.text.startswith("An agent is working on your ticket.") and "will appear here" in before.text
+    assert after.text.startswith("An agent is working on your ticket.") and "Write below" in after.text
+    assert before.feedback_prompt == after.feedback_prompt == ""
+
+
+def test_a_resolved_ticket_asks_how_we_did():
+    step = customer_next_step(status="resolved", answered=True)
+    assert step.feedback_prompt == "Tell us how we did"
+    assert step.text == "This ticket is resolved. Write below if you need more help."
+
+
+def test_an_unknown_status_reads_as_received_and_asks_nothing():
+    step = customer_next_step(status="some_new_state", answered=True)
+    assert step == customer_next_step(status="received", answered=True) and step.feedback_prompt == ""

@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from core.connectivity import SystemCommand
 from feedback.demo import demo_traffic_generate
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Simulate customers: inquiries through the real classifier and their feedback, over past weeks."
 
     def add_arguments(self, parser):

@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from core.connectivity import SystemCommand
 from labeling.services import LabelingError, labelingbatch_create
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Select a batch for labeling now with the configured (or given) active-learning strategy."
 
     def add_arguments(self, parser):

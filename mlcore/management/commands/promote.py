@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from core.connectivity import SystemCommand
 from mlcore.services import PromotionError, modelversion_promote
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Make VERSION the active model version."
 
     def add_arguments(self, parser):

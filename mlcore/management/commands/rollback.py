@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from core.connectivity import SystemCommand
 from mlcore.services import PromotionError, modelversion_rollback
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Re-activate the previously active model version."
 
     def handle(self, *args, **options):

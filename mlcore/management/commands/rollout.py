@@ -1,11 +1,12 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from core.connectivity import SystemCommand
 from mlcore.rollout import rollout_evaluate, rollout_halt, rollout_start
 from mlcore.selectors import rollout_running
 from mlcore.services import PromotionError
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Shadow or canary rollout of a candidate version: start, halt, evaluate now, or show the running one."
 
     def add_arguments(self, parser):

@@ -1,10 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from core.connectivity import SystemCommand
 from mlcore.pipeline import modelversion_train
 from mlcore.services import PromotionError, TrainingError
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = ("Train a model version on the current training data here, as the training worker would (a training "
             "run); --promote activates it.")
 
