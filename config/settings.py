@@ -228,6 +228,7 @@ AXES_CLIENT_IP_CALLABLE = "core.login_throttle.login_client_ip"
 AXES_LOCKOUT_CALLABLE = "core.login_throttle.login_lockout_response"
 # Not on success: it would also clear the address's failures, so any account holder could reset them.
 AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False  # no start-up banner in every process and command; axes still logs each failure and lockout
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -35,7 +35,10 @@ def demo_traffic_generate(*, inquiries: int, weeks: int, seed: int = 0) -> DemoR
     for _ in range(inquiries):
         inquiry = inquiry_submit(text=rng.choice(PREFIXES) + rng.choice(pool))
         when = now - timezone.timedelta(days=rng.uniform(0, weeks * 7), minutes=rng.uniform(0, 600))
-        Inquiry.objects.filter(pk=inquiry.pk).update(created_at=when, created_day=timezone.localdate(when))
+        # The whole ticket moves back in time, its first-response due time with it.
+        due = inquiry.response_due_at and inquiry.response_due_at - (now - when)
+        Inquiry.objects.filter(pk=inquiry.pk).update(created_at=when, created_day=timezone.localdate(when),
+                                                     response_due_at=due)
         TicketEvent.objects.filter(inquiry=inquiry).update(created_at=when)
         good = inquiry.status == Inquiry.Status.ANSWERED_AUTO and rng.random() < 0.8
         if rng.random() < 0.7:

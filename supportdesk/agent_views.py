@@ -12,9 +12,8 @@ from core.roles import ADMIN, AGENT
 from supportdesk.agent_forms import NoteForm, SavedReplyForm
 from supportdesk.forms import CategoryForm, ReassignForm, ReplyForm
 from supportdesk.queue import REASONS, QueueParamsError, queue_params_parse, queue_tabs
+from supportdesk.queue_selectors import agent_queue_counts, agent_queue_page
 from supportdesk.selectors import (
-    agent_queue_counts,
-    agent_queue_page,
     agents_list,
     category_choices,
     faq_suggestions,

@@ -21,9 +21,8 @@ from supportdesk.agent_serializers import (
     SavedReplySerializer,
 )
 from supportdesk.queue import MAX_CATEGORY, MAX_QUERY, REASONS, VIEWS, QueueParamsError, queue_params_parse
+from supportdesk.queue_selectors import agent_queue_counts, agent_queue_page
 from supportdesk.selectors import (
-    agent_queue_counts,
-    agent_queue_page,
     inquiry_get,
     saved_replies_list,
     saved_reply_get,

@@ -7,7 +7,8 @@ from rest_framework import serializers
 from supportdesk import sla
 from supportdesk.forms import MAX_TEXT
 from supportdesk.models import Inquiry
-from supportdesk.selectors import OPEN, inquiry_earlier_tickets
+from supportdesk.queue_selectors import OPEN
+from supportdesk.selectors import inquiry_earlier_tickets
 
 
 class StrictCharField(serializers.CharField):

@@ -47,7 +47,8 @@ def asgi_server(django_db_setup, django_db_blocker):
     log = Path(os.environ["SUPPORTLOOP_VAR_DIR"]) / "asgi.log"
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-                             "--port", str(port), "--no-access-log"], cwd=root, env=env,
+                             "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "5"],
+                            cwd=root, env=env,
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -61,7 +62,14 @@ def asgi_server(django_db_setup, django_db_blocker):
             time.sleep(0.3)
     yield base
     proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        # Seen under load: a live socket's consumer still in the channel layer's blocking read when the
+        # server stops (see tests/supportdesk/test_consumers.py). The test itself is over; the server
+        # must not outlive it.
+        proc.kill()
+        proc.wait(timeout=20)
 
 
 @pytest.fixture

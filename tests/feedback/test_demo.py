@@ -10,6 +10,10 @@ def test_demo_traffic_fills_the_dashboards_over_past_weeks(active_model, capsys,
     assert Inquiry.objects.count() == 60 and ExplicitFeedback.objects.exists() and ImplicitSignal.objects.exists()
     days = set(Inquiry.objects.values_list("created_day", flat=True))
     assert len(days) > 5
+    escalated = Inquiry.objects.exclude(response_due_at=None)
+    assert escalated.exists()  # each due time moved back with its ticket: escalation + the 240 min default
+    for created, due in escalated.values_list("created_at", "response_due_at"):
+        assert abs((due - created).total_seconds() - 240 * 60) < 60
     fb_days = set(ExplicitFeedback.objects.values_list("created_day", flat=True))
     assert len(fb_days) > 2
     client.force_login(admin_user)

@@ -177,3 +177,12 @@ def test_bad_console_parameters_are_a_400(agent_client, db, query, path):
 
 def test_the_ticket_page_still_works(agent_client, current):
     assert agent_client.get(f"/agent/tickets/{current.pk}/").status_code == 200
+
+
+def test_the_ticket_page_says_when_the_first_reply_is_due(agent_client):
+    late = open_ticket(due_in=-65, text="Late one")
+    html = agent_client.get(f"/agent/tickets/{late.pk}/").content.decode()
+    assert "First reply" in html and "overdue by 1 h 5 min" in html
+    Inquiry.objects.filter(pk=late.pk).update(first_response_at=timezone.now())
+    html = agent_client.get(f"/agent/tickets/{late.pk}/").content.decode()
+    assert "overdue" not in html and "answered" in html
