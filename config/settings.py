@@ -404,6 +404,8 @@ SUPPORTLOOP_REPEAT_CONTACT_DAYS = env.int("SUPPORTLOOP_REPEAT_CONTACT_DAYS", def
 
 # Continuous learning (SPEC §6.2-6.4, 6.6)
 SUPPORTLOOP_EVAL_FRACTION = env.float("SUPPORTLOOP_EVAL_FRACTION", default=0.15)  # held-out gold, by text hash
+# A category added from a topic (SPEC §4.6) enters training once it has this many gold labels.
+SUPPORTLOOP_NEW_CATEGORY_MIN_GOLD = env.int("SUPPORTLOOP_NEW_CATEGORY_MIN_GOLD", default=20)
 SUPPORTLOOP_FEEDBACK_WINDOW_DAYS = env.int("SUPPORTLOOP_FEEDBACK_WINDOW_DAYS", default=90)
 SUPPORTLOOP_FEEDBACK_MIN_SCORE = env.float("SUPPORTLOOP_FEEDBACK_MIN_SCORE", default=0.5)  # below: labeling pool
 SUPPORTLOOP_FEEDBACK_LAMBDA = env.float("SUPPORTLOOP_FEEDBACK_LAMBDA", default=0.5)  # λ of L_feedback

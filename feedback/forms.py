@@ -39,3 +39,22 @@ class ExplicitFeedbackForm(forms.Form):
         if all(data.get(k) in (None, "") for k in ("helpful", "rating", "comment", "nps")):
             raise forms.ValidationError("Tell us at least one thing: tap an answer, or write a comment.")
         return data
+
+
+class TopicCategoryForm(forms.Form):
+    """Turn a topic of escalated inquiries into a category (SPEC §4.6); the service checks the name is free."""
+
+    name = forms.RegexField(
+        label="Category name", max_length=64, regex=r"^[a-z][a-z0-9_]{1,63}$",
+        error_messages={"invalid": "Use 2-64 lower-case letters, digits and underscores, starting with a letter "
+                                   "(like card_arrival)."},
+        help_text="Lower-case letters, digits and underscores, like card_arrival.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    description = forms.CharField(label="Description", max_length=1000,
+                                  widget=forms.Textarea(attrs={"rows": 2}),
+                                  help_text="What belongs in it, for the people who label and answer it.")
+    faq_question = forms.CharField(label="FAQ question (optional)", max_length=500, required=False)
+    faq_answer = LongTextField(label="FAQ answer (optional)", max_length=5000, required=False,
+                               widget=forms.Textarea(attrs={"rows": 3}),
+                               help_text="With an answer, inquiries of this category can be answered automatically "
+                                         "once the model knows it.")

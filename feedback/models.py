@@ -82,14 +82,21 @@ class ClusterRun(models.Model):
 class Cluster(models.Model):
     run = models.ForeignKey(ClusterRun, on_delete=models.CASCADE, related_name="clusters")
     label = models.IntegerField()
+    name = models.CharField(max_length=255, blank=True)  # from the top keywords ("card · arrive · still")
     size = models.PositiveIntegerField()
     keywords = models.JSONField(default=list)
     representatives = models.JSONField(default=list)
     mean_sentiment = models.FloatField(null=True, blank=True)
     mean_nps = models.FloatField(null=True, blank=True)
+    # Ids of its texts: Inquiry ids for a run over escalations, ExplicitFeedback ids for one over comments.
+    member_ids = models.JSONField(default=list)
+    weekly = models.JSONField(default=list)  # members per week over the last weeks, oldest first
+    growth = models.FloatField(default=0.0)  # cluster_trends.trend_growth(weekly)
+    reasons = models.JSONField(default=dict)  # escalation reason -> members escalated for it (escalations)
+    category = models.CharField(max_length=64, blank=True)  # the category an admin made of this topic
 
     class Meta:
         ordering = ["-size"]
 
     def __str__(self) -> str:
-        return f"{self.label}: {', '.join(self.keywords[:3])}"
+        return f"{self.label}: {self.name or ', '.join(self.keywords[:3])}"

@@ -21,11 +21,13 @@ class LabelingBatch(models.Model):
         MANUAL = "manual", "On demand"
         PROMOTION = "promotion", "After a model promotion"
         LOW_QUEUE = "low_queue", "Queue running low"
+        NEW_CATEGORY = "new_category", "Texts of a new category's topic"
 
     trigger = models.CharField(max_length=16, choices=Trigger.choices)
     strategy = models.CharField(max_length=32)
     alpha = models.FloatField(null=True, blank=True)
     model_version = models.CharField(max_length=32, blank=True)
+    category = models.CharField(max_length=64, blank=True)  # the new category whose topic it holds (NEW_CATEGORY)
     annotators_per_item = models.PositiveSmallIntegerField()
     pool_size = models.PositiveIntegerField(default=0)
     kappa = models.FloatField(null=True, blank=True)

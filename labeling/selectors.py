@@ -12,7 +12,20 @@ from django.db.models import F
 from core.roles import ANNOTATOR, REVIEWER, user_has_role
 from labeling import agreement
 from labeling.models import Annotation, LabelingBatch, LabelingItem
+from mlcore.selectors import newcategories_described, newcategory_names
 from supportdesk.models import Inquiry
+from supportdesk.selectors import category_choices
+
+
+def label_choices() -> list[str]:
+    """The categories annotators and reviewers choose from: an agent's choices plus the categories added
+    from topics (mlcore.NewCategory), which no model predicts before it has learnt them from these labels."""
+    return sorted(set(category_choices()) | set(newcategory_names()))
+
+
+def label_descriptions() -> list[tuple[str, str]]:
+    """What the new categories mean (their admin's description): no model has learnt them yet."""
+    return newcategories_described()
 
 
 @dataclass(frozen=True)

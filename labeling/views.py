@@ -19,6 +19,8 @@ from labeling.selectors import (
     annotator_stats,
     batches_recent,
     gold_rows,
+    label_choices,
+    label_descriptions,
     peer_kappa_adjudicated_only,
     queue_counts,
     review_item_context,
@@ -36,14 +38,13 @@ from labeling.services import (
     review_decide,
 )
 from labeling.tasks import labeling_queue_fill_task
-from supportdesk.selectors import category_choices
 
 SHORTCUT_KEYS = "1234567890qwertyuiop"
 
 
 def _buttons() -> list[tuple[str, str]]:
     """(shortcut key or "", category) for every category; keys run out after the twentieth."""
-    categories = category_choices()
+    categories = label_choices()
     return [(SHORTCUT_KEYS[i] if i < len(SHORTCUT_KEYS) else "", c) for i, c in enumerate(categories)]
 
 
@@ -52,7 +53,7 @@ def _buttons() -> list[tuple[str, str]]:
 def annotate_view(request):
     return render(request, "labeling/annotate.html", {
         "annotation": annotation_current(annotator=request.user),
-        "buttons": _buttons(),
+        "buttons": _buttons(), "descriptions": label_descriptions(),
         "counts": queue_counts(annotator=request.user),
     })
 
@@ -67,7 +68,7 @@ def _conflict(request, exc: Exception):
     messages.error(request, str(exc) if not isinstance(exc, ValidationError) else " ".join(exc.messages))
     return render(request, "labeling/annotate.html", {
         "annotation": annotation_current(annotator=request.user), "buttons": _buttons(),
-        "counts": queue_counts(annotator=request.user),
+        "descriptions": label_descriptions(), "counts": queue_counts(annotator=request.user),
     }, status=409 if isinstance(exc, LabelingConflict) else 400)
 
 
@@ -124,7 +125,8 @@ def _review_page(request, pk: int, form: ReviewForm | None = None, status: int =
     item = review_item_get(item_id=pk)
     if item is None:
         raise Http404("No such item in review.")
-    context = {**review_item_context(item=item), "buttons": _buttons(), "form": form or ReviewForm()}
+    context = {**review_item_context(item=item), "buttons": _buttons(), "descriptions": label_descriptions(),
+               "form": form or ReviewForm()}
     return render(request, "labeling/review_item.html", context, status=status)
 
 

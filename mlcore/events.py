@@ -22,3 +22,9 @@ def _send(*, version: str) -> None:
     for receiver, result in model_promoted.send_robust(sender=None, version=version):
         if isinstance(result, Exception):
             logger.error("model_promoted subscriber %s failed: %s", getattr(receiver, "__qualname__", receiver), result)
+
+
+# An admin added a category (mlcore.NewCategory); kwargs: name (str), inquiry_ids (list[int]: texts to label
+# with it, e.g. the topic it came from). Unlike model_promoted it is sent inside the creating transaction:
+# its subscriber (labeling queues the texts) commits or fails with the category, never leaving one half made.
+category_added = Signal()

@@ -222,3 +222,23 @@ class ShadowPrediction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_version} on {self.ref}: {self.category}"
+
+
+class NewCategory(models.Model):
+    """A category an admin added after the starter set (SPEC §4.6: from a topic of escalated inquiries).
+
+    Annotators may choose it at once; training includes it only once it has
+    SUPPORTLOOP_NEW_CATEGORY_MIN_GOLD gold labels (mlcore.selectors.newcategories_held_back)."""
+
+    name = models.CharField(max_length=64, unique=True)
+    description = models.TextField(blank=True)
+    origin = models.CharField(max_length=255, blank=True)  # where it came from, e.g. "topic 3 of clustering run #12"
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "new categories"
+
+    def __str__(self) -> str:
+        return self.name

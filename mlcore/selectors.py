@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db.models import Count
 
-from mlcore.models import DriftReport, ModelVersion, Rollout, TrainingExample, TrainingRun
+from mlcore.models import DriftReport, ModelVersion, NewCategory, Rollout, TrainingExample, TrainingRun
 
 
 def modelversion_active() -> ModelVersion | None:
@@ -71,3 +74,44 @@ def driftreports_recent(*, limit: int = 50):
 
 def rollout_running() -> Rollout | None:
     return Rollout.objects.filter(status=Rollout.Status.RUNNING).select_related("candidate", "baseline").first()
+
+
+def newcategory_names() -> list[str]:
+    return list(NewCategory.objects.values_list("name", flat=True))
+
+
+def category_names_known() -> set[str]:
+    """Every category the ML core knows of: labeled examples, the active version's labels, the new ones."""
+    known = set(TrainingExample.objects.exclude(category="").values_list("category", flat=True).distinct())
+    active = modelversion_active()
+    return known | set(active.labels if active else []) | set(newcategory_names())
+
+
+@dataclass(frozen=True)
+class NewCategoryProgress:
+    name: str
+    gold: int
+    needed: int
+
+    @property
+    def trainable(self) -> bool:
+        return self.gold >= self.needed
+
+
+def newcategories_progress() -> list[NewCategoryProgress]:
+    """Each new category with its gold labels against SUPPORTLOOP_NEW_CATEGORY_MIN_GOLD."""
+    gold = dict(TrainingExample.objects.filter(source=TrainingExample.Source.GOLD, category__in=NewCategory.objects
+                                               .values("name")).values("category").annotate(n=Count("id"))
+                .values_list("category", "n"))
+    needed = settings.SUPPORTLOOP_NEW_CATEGORY_MIN_GOLD
+    return [NewCategoryProgress(name=name, gold=gold.get(name, 0), needed=needed) for name in newcategory_names()]
+
+
+def newcategories_held_back() -> dict[str, int]:
+    """New categories with too few gold labels to train on: name → gold labels so far. Their labels wait."""
+    return {p.name: p.gold for p in newcategories_progress() if not p.trainable}
+
+
+def newcategories_described() -> list[tuple[str, str]]:
+    """(name, description) of each new category, for people choosing among categories it may not be obvious."""
+    return list(NewCategory.objects.exclude(description="").values_list("name", "description"))

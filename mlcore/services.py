@@ -2,21 +2,23 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mlcore import heads
 from mlcore.bundle import MANIFEST_FILE, MODEL_FILE, file_sha256
-from mlcore.events import model_promoted_send_on_commit
-from mlcore.models import ModelVersion, Rollout, TrainingExample
-from mlcore.selectors import modelversion_active
+from mlcore.events import category_added, model_promoted_send_on_commit
+from mlcore.models import ModelVersion, NewCategory, Rollout, TrainingExample
+from mlcore.selectors import category_names_known, modelversion_active
 from mlcore.starter import starter_inquiries, starter_sentiment, starter_upset
 from mlcore.swap import model_change_announce_on_commit
 
@@ -208,3 +210,30 @@ def modelversion_reject(*, version: str, reason: str, actor=None) -> ModelVersio
         target.note = f"rejected by {who}: {reason}".strip().rstrip(":")[:2000]
         target.save(update_fields=["status", "note"])
     return target
+
+
+# Like the starter categories: lower case, digits and underscores, starting with a letter.
+CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+
+
+def newcategory_create(*, name: str, description: str = "", origin: str = "", actor=None,
+                       inquiry_ids: list[int] | None = None, taken: set[str] | None = None) -> NewCategory:
+    """Add a category, and announce it (mlcore.events.category_added) with the texts to label with it.
+
+    ValidationError for a malformed name or one already in use: here, or in `taken` (what the caller's
+    app also knows as categories, e.g. FAQ categories)."""
+    name = name.strip()
+    if not CATEGORY_NAME.match(name):
+        raise ValidationError("a category name is 2-64 characters: lower-case letters, digits and underscores, "
+                              "starting with a letter (like shipping_address)")
+    with transaction.atomic():
+        if name in category_names_known() | (taken or set()):
+            raise ValidationError(f"there is already a category {name!r}")
+        try:
+            with transaction.atomic():
+                category = NewCategory.objects.create(name=name, description=description.strip(),
+                                                      origin=origin[:255], created_by=actor)
+        except IntegrityError as exc:  # created by someone else a moment ago
+            raise ValidationError(f"there is already a category {name!r}") from exc
+        category_added.send(sender=NewCategory, name=name, inquiry_ids=list(inquiry_ids or []))
+    return category

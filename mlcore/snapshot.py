@@ -17,7 +17,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 
 from mlcore.providers import text_key, training_rows_provided
-from mlcore.selectors import trainingexample_category_rows, trainingexample_sentiment_set, trainingexample_upset_set
+from mlcore.selectors import (
+    newcategories_held_back,
+    trainingexample_category_rows,
+    trainingexample_sentiment_set,
+    trainingexample_upset_set,
+)
 
 TRUSTED_EVAL_SOURCES = ("gold", "agent")
 EVAL_MIN = 30  # below this many held-out gold/agent labels, starter/import rows of the same bucket join
@@ -51,7 +56,9 @@ def replay_rows(*, previous: Snapshot | None, exclude: set[str], limit: int) -> 
 
 def snapshot_build(*, previous: Snapshot | None = None) -> Snapshot:
     fraction = settings.SUPPORTLOOP_EVAL_FRACTION
-    labeled = trainingexample_category_rows()
+    # A new category with too few gold labels would be a class the head barely knows: its labels wait.
+    held_back = newcategories_held_back()
+    labeled = [r for r in trainingexample_category_rows() if r[1] not in held_back]
     in_bucket = [r for r in labeled if eval_bucket(r[0], fraction=fraction)]
     held = [r for r in in_bucket if r[3] in TRUSTED_EVAL_SOURCES]
     if len(held) < EVAL_MIN:
@@ -65,7 +72,8 @@ def snapshot_build(*, previous: Snapshot | None = None) -> Snapshot:
     feedback, poor = training_rows_provided(exclude=used)
     rows += feedback
     used |= {text_key(r["text"]) for r in feedback}
-    replay = replay_rows(previous=previous, exclude=used, limit=settings.SUPPORTLOOP_REPLAY_SIZE)
+    replay = [r for r in replay_rows(previous=previous, exclude=used, limit=settings.SUPPORTLOOP_REPLAY_SIZE)
+              if r.get("category") not in held_back]
     rows += replay
     rows += [{"set": "sentiment", "text": t, "sentiment": s} for t, s in trainingexample_sentiment_set()]
     rows += [{"set": "upset", "text": t, "upset": u} for t, u in trainingexample_upset_set()]
@@ -78,7 +86,8 @@ def snapshot_build(*, previous: Snapshot | None = None) -> Snapshot:
                   "feedback": len(feedback), "feedback_poor": poor, "sentiment": len(snap.of("sentiment")),
                   "upset": len(snap.of("upset")),
                   "by_source": by_source,
-                  "eval_sources": sorted({r[3] for r in held})}
+                  "eval_sources": sorted({r[3] for r in held}),
+                  "held_back": held_back}
     return snap
 
 

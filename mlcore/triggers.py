@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from mlcore.models import DriftReport, ModelVersion, Prediction, TrainingExample, TrainingRun
 from mlcore.pipeline import trainingrun_request
+from mlcore.selectors import newcategories_progress
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,9 @@ class Facts:
     corrections_accuracy: float | None
     reference_accuracy: float | None
     hours_since_last: float | None  # since the last run, or the active version's creation; None: neither
+    # New categories (NewCategory) with enough gold labels that the active version does not predict yet and
+    # that got a gold label since the last run (so a run that could not include one does not repeat forever).
+    categories_ready: tuple[str, ...] = ()
 
 
 def retrain_reasons(*, facts: Facts, gold_threshold: int, corrections_min: int, accuracy_min: float,
@@ -39,6 +43,9 @@ def retrain_reasons(*, facts: Facts, gold_threshold: int, corrections_min: int, 
         elif facts.reference_accuracy is not None and facts.reference_accuracy - acc > drop_max:
             reasons.append((T.ACCURACY, f"accuracy on agent corrections dropped {facts.reference_accuracy:.3f} → "
                                         f"{acc:.3f} (more than {drop_max})"))
+    if facts.categories_ready:
+        reasons.append((T.GOLD_LABELS, f"new categor{'ies' if len(facts.categories_ready) > 1 else 'y'} "
+                                       f"{', '.join(facts.categories_ready)} reached enough gold labels to learn"))
     if every_hours > 0 and facts.hours_since_last is not None and facts.hours_since_last >= every_hours:
         reasons.append((T.SCHEDULE,
                         f"{facts.hours_since_last:.0f} h since the last training (every {every_hours:g} h)"))
@@ -70,8 +77,13 @@ def retrain_facts(*, now: datetime | None = None) -> Facts:
         acc = sum(a == b for a, b in rows) / corrections if corrections else None
         ref = (active.metrics.get("heldout") or {}).get("accuracy") or active.metrics.get("accuracy")
     hours = (now - since).total_seconds() / 3600 if since else None
+    known = set(active.labels) if active else set()
+    trainable = [p.name for p in newcategories_progress() if p.trainable and p.name not in known]
+    fresh = set((gold.filter(created_at__gt=since) if since else gold).filter(category__in=trainable)
+                .values_list("category", flat=True).distinct()) if trainable else set()
     return Facts(new_gold=new_gold, drift_critical=drift_critical, corrections=corrections,
-                 corrections_accuracy=acc, reference_accuracy=ref, hours_since_last=hours)
+                 corrections_accuracy=acc, reference_accuracy=ref, hours_since_last=hours,
+                 categories_ready=tuple(sorted(fresh)))
 
 
 def retrain_check(*, now: datetime | None = None) -> TrainingRun | None:

@@ -25,6 +25,7 @@ def models_view(request):
         "versions": selectors.modelversions_recent(), "runs": selectors.trainingruns_recent(),
         "active": selectors.modelversion_active(), "drift": report, "rollout": selectors.rollout_running(),
         "charts": drift_charts(report=report, history=selectors.driftreports_recent()),
+        "new_categories": selectors.newcategories_progress(),
     })
 
 

@@ -180,10 +180,20 @@ def note_view(request, pk: int):
     return _act(request, pk, lambda: ticket_note_add(inquiry_id=pk, agent=request.user, body=body))
 
 
-def _saved_reply_form_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
+def _saved_reply_submit(request, form: SavedReplyForm, *, save, done: str):
+    """Save a valid posted form through `save(**cleaned_data)`: a redirect to the list on success, else
+    None with the service's objections on the form (the caller renders it, 400 when posted)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        save(**form.cleaned_data)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+        return None
+    messages.success(request, f"{done} “{form.cleaned_data['title']}”.")
+    return redirect("agent:saved-replies")
 
 
 @require_http_methods(["GET", "POST"])
@@ -191,17 +201,10 @@ def _saved_reply_form_errors(form, exc: ValidationError) -> None:
 def saved_replies_view(request):
     """The team's saved replies, and a form for a new one."""
     form = SavedReplyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved_reply_create(user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _saved_reply_form_errors(form, exc)
-        else:
-            messages.success(request, f"Saved “{form.cleaned_data['title']}”.")
-            return redirect("agent:saved-replies")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "agent/saved_replies.html", {"form": form, "saved_replies": saved_replies_list()},
-                  status=status)
+    done = _saved_reply_submit(request, form, done="Saved",
+                               save=lambda **data: saved_reply_create(user=request.user, **data))
+    return done or render(request, "agent/saved_replies.html", {"form": form, "saved_replies": saved_replies_list()},
+                          status=400 if request.method == "POST" else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -211,18 +214,13 @@ def saved_reply_edit_view(request, pk: int):
     if reply is None:
         raise Http404("No such saved reply.")
     form = SavedReplyForm(request.POST or None, initial={"title": reply.title, "body": reply.body})
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved_reply_update(user=request.user, saved_reply_id=pk, **form.cleaned_data)
-        except ObjectDoesNotExist as exc:
-            raise Http404("No such saved reply.") from exc
-        except ValidationError as exc:
-            _saved_reply_form_errors(form, exc)
-        else:
-            messages.success(request, f"Updated “{form.cleaned_data['title']}”.")
-            return redirect("agent:saved-replies")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "agent/saved_reply_edit.html", {"form": form, "reply": reply}, status=status)
+    try:
+        done = _saved_reply_submit(request, form, done="Updated",
+                                   save=lambda **data: saved_reply_update(user=request.user, saved_reply_id=pk, **data))
+    except ObjectDoesNotExist as exc:  # deleted meanwhile
+        raise Http404("No such saved reply.") from exc
+    return done or render(request, "agent/saved_reply_edit.html", {"form": form, "reply": reply},
+                          status=400 if request.method == "POST" else 200)
 
 
 @require_POST

@@ -43,8 +43,8 @@ class FollowUpForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label="Reply to the customer", max_length=MAX_TEXT, strip=True,
-                           widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_TEXT}))
+    body = LongTextField(label="Reply to the customer", max_length=MAX_TEXT, strip=True,
+                         widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class CategoryForm(forms.Form):

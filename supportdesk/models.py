@@ -65,10 +65,13 @@ class Inquiry(models.Model):
         verbose_name_plural = "inquiries"
         indexes = [
             # The agent console: every column its views, counts and order read but the row itself, so a
-            # page's ids and the counts come from the index alone (selectors.agent_queue_page).
+            # page's ids and the counts come from the index alone (selectors.agent_queue_page). The id
+            # last: SQLite indexes carry the rowid anyway, PostgreSQL needs it for an index-only scan.
             models.Index(fields=["status", "upset", "created_at", "response_due_at", "first_response_at",
-                                 "assigned_to", "category", "confirmed_category", "escalation_reasons"],
+                                 "assigned_to", "category", "confirmed_category", "escalation_reasons", "id"],
                          name="inquiry_queue_idx"),
+            # The console's resolved view, most recently resolved first (queue_selectors.agent_queue_page).
+            models.Index(fields=["status", "resolved_at", "id"], name="inquiry_resolved_idx"),
             # Repeat contact and the customer's other tickets look up by email, whatever its case.
             models.Index(Lower("email"), name="inquiry_email_lower_idx"),
             # The agent console's search on PostgreSQL (selectors.inquiry_search_vector: the same expression).

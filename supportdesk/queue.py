@@ -42,13 +42,14 @@ class QueueParamsError(ValueError):
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where the next page starts in the queue's order (breached first, most upset, oldest, id) and the
-    time the first page was read at, so every page of one listing agrees on which tickets breach."""
+    """Where the next page starts in the queue's order and the time the first page was read at, so
+    every page of one listing agrees on which tickets breach. Open views go breached first, most upset,
+    oldest (`at` is created_at); the resolved view goes most recently resolved first (`at` is resolved_at)."""
 
     now: datetime
     breached: int
     upset: float
-    created_at: datetime
+    at: datetime
     pk: int
 
 
@@ -77,18 +78,18 @@ class QueueParams:
 
 
 def cursor_encode(cursor: Cursor) -> str:
-    return signing.dumps([cursor.now.isoformat(), cursor.breached, cursor.upset, cursor.created_at.isoformat(),
+    return signing.dumps([cursor.now.isoformat(), cursor.breached, cursor.upset, cursor.at.isoformat(),
                           cursor.pk], salt=_CURSOR_SALT)
 
 
 def cursor_decode(value: str) -> Cursor:
     try:
-        now, breached, upset, created_at, pk = signing.loads(value, salt=_CURSOR_SALT)
-        cursor = Cursor(now=parse_datetime(now), breached=int(breached), upset=float(upset),
-                        created_at=parse_datetime(created_at), pk=int(pk))
+        now, breached, upset, at, pk = signing.loads(value, salt=_CURSOR_SALT)
+        cursor = Cursor(now=parse_datetime(now), breached=int(breached), upset=float(upset), at=parse_datetime(at),
+                        pk=int(pk))
     except (signing.BadSignature, ValueError, TypeError) as exc:
         raise QueueParamsError("cursor", "not a cursor from this queue; start from the first page") from exc
-    if cursor.now is None or cursor.created_at is None:
+    if cursor.now is None or cursor.at is None:
         raise QueueParamsError("cursor", "not a cursor from this queue; start from the first page")
     return cursor
 

@@ -1,5 +1,6 @@
 """The agents' queue: views, filters, search and keyset pages over open tickets (the console and
-/api/agent/queue/), ordered by first-response breach, then upset, then age. supportdesk/queue.py
+/api/agent/queue/), ordered by first-response breach, then upset, then age (the resolved view: most
+recently resolved first). supportdesk/queue.py
 parses the parameters and the cursor; the indexes these queries need are in migration 0010."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ SEARCH_CONFIG = "english"
 # The columns the console and the API show; the embedding and probabilities stay on disk.
 _QUEUE_COLUMNS = ("id", "status", "text", "name", "email", "category", "confirmed_category", "confidence",
                   "sentiment", "upset", "escalation_reasons", "created_at", "response_due_at", "first_response_at",
-                  "assigned_to__username")
+                  "resolved_at", "assigned_to__username")
 
 
 @dataclass(frozen=True)
@@ -94,14 +95,24 @@ def _search_q(*, text: str, number: int | None) -> Q:
     return q | Q(pk=number) if number is not None else q
 
 
-def _after(cursor: Cursor) -> Q:
-    b, u, c = cursor.breached, cursor.upset, cursor.created_at
+def _after(cursor: Cursor, *, resolved: bool) -> Q:
+    if resolved:
+        return Q(resolved_at__lt=cursor.at) | Q(resolved_at=cursor.at, pk__lt=cursor.pk)
+    b, u, c = cursor.breached, cursor.upset, cursor.at
     return (Q(breached__lt=b) | Q(breached=b, sort_upset__lt=u) | Q(breached=b, sort_upset=u, created_at__gt=c)
             | Q(breached=b, sort_upset=u, created_at=c, pk__gt=cursor.pk))
 
 
+def _order(*, resolved: bool) -> tuple[tuple[str, ...], str]:
+    """The listing's sort and the column its cursor's `at` comes from."""
+    if resolved:  # through inquiry_resolved_idx; resolve always records resolved_at (migration 0012 backfilled)
+        return ("-resolved_at", "-id"), "resolved_at"
+    return ("-breached", "-sort_upset", "created_at", "id"), "created_at"
+
+
 def agent_queue_page(*, params: QueueParams, agent, now: datetime | None = None) -> QueuePage:
-    """One page (PAGE_SIZE) of a view: SLA breaches on top, then most upset first, then oldest (SPEC §3.5).
+    """One page (PAGE_SIZE) of a view: SLA breaches on top, then most upset first, then oldest (SPEC §3.5);
+    resolved tickets most recently resolved first.
 
     Keyset paging on (breached, upset, created_at, id): a page costs the same at any depth, and a
     ticket that changes between two pages is neither shown twice nor skipped because of the others."""
@@ -111,17 +122,20 @@ def agent_queue_page(*, params: QueueParams, agent, now: datetime | None = None)
                       sort_upset=Coalesce(F("upset"), Value(0.0))))
     if params.q:
         rows = rows.filter(_search_q(text=params.q, number=params.number))
+    resolved = params.view == "resolved"
+    if resolved:
+        rows = rows.filter(resolved_at__isnull=False)
     if params.cursor:
-        rows = rows.filter(_after(params.cursor))
-    # Two steps: the page's keys, sorted from inquiry_queue_idx alone, then those rows (a sort of whole
-    # rows, texts and all, cost SQLite more than the rest of the request).
-    keys = list(rows.order_by("-breached", "-sort_upset", "created_at", "id")
-                .values_list("pk", "breached", "sort_upset", "created_at")[:PAGE_SIZE + 1])
+        rows = rows.filter(_after(params.cursor, resolved=resolved))
+    # Two steps: the page's keys, sorted from an index alone, then those rows (a sort of whole rows, texts
+    # and all, cost SQLite more than the rest of the request).
+    order, at_column = _order(resolved=resolved)
+    keys = list(rows.order_by(*order).values_list("pk", "breached", "sort_upset", at_column)[:PAGE_SIZE + 1])
     next_cursor = None
     if len(keys) > PAGE_SIZE:
         keys = keys[:PAGE_SIZE]
-        pk, breached, upset, created_at = keys[-1]
-        next_cursor = cursor_encode(Cursor(now=now, breached=breached, upset=upset, created_at=created_at, pk=pk))
+        pk, breached, upset, at = keys[-1]
+        next_cursor = cursor_encode(Cursor(now=now, breached=breached, upset=upset, at=at, pk=pk))
     found = (Inquiry.objects.select_related("assigned_to").only(*_QUEUE_COLUMNS).order_by()
              .in_bulk([k[0] for k in keys]))
     items = []
@@ -134,16 +148,17 @@ def agent_queue_page(*, params: QueueParams, agent, now: datetime | None = None)
 
 
 def agent_queue_counts(*, params: QueueParams, agent, now: datetime | None = None) -> dict[str, int]:
-    """Every view's count under the current category and reason filters (not the search): one query."""
+    """Every view's count under the current category and reason filters (not the search): two queries,
+    the open views' from inquiry_queue_idx, the resolved count from inquiry_resolved_idx (one aggregate
+    over both read every resolved row from the table: 80 ms against 35 ms on PostgreSQL at 100k tickets)."""
     now = now or timezone.now()
-    rows = Inquiry.objects.filter(Q(status__in=[*OPEN, Inquiry.Status.RESOLVED]), _filters_q(params=params))
-    return rows.aggregate(
-        open=Count("pk", filter=Q(status__in=OPEN)),
+    counts = Inquiry.objects.filter(Q(status__in=OPEN), _filters_q(params=params)).aggregate(
+        open=Count("pk"),
         mine=Count("pk", filter=_view_q(view="mine", agent=agent)),
         unassigned=Count("pk", filter=_view_q(view="unassigned", agent=agent)),
         waiting=Count("pk", filter=_waiting_q()),
-        resolved=Count("pk", filter=Q(status=Inquiry.Status.RESOLVED)),
         breached=Count("pk", filter=_breach_q(now)),
     )
-
-
+    resolved = Inquiry.objects.filter(_view_q(view="resolved", agent=agent), _filters_q(params=params))
+    counts["resolved"] = resolved.count()
+    return counts

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.process import PerProcess
 from core.roles import AGENT
-from mlcore.selectors import modelversion_active
+from mlcore.selectors import modelversion_active, newcategory_names
 from mlcore.starter import CATEGORIES
 from supportdesk.models import (
     EscalationPolicy,
@@ -51,12 +51,14 @@ class SelectorCaches:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.policy: TLRUCache = TLRUCache(maxsize=1, ttu=_policy_ttu)
+        self.targets: TLRUCache = TLRUCache(maxsize=1, ttu=_policy_ttu)
         self.faq: TLRUCache = TLRUCache(maxsize=16, ttu=_policy_ttu)  # per embedding key
         self.reply_estimate: TTLCache = TTLCache(maxsize=1, ttl=REPLY_ESTIMATE_CACHE_SECONDS)
 
     def clear(self) -> None:
         with self.lock:
             self.policy.clear()
+            self.targets.clear()
             self.faq.clear()
             self.reply_estimate.clear()
 
@@ -178,10 +180,12 @@ def reply_estimate_get() -> timedelta:
 
 
 def category_choices() -> list[str]:
-    """Categories an agent may choose: the active model's labels plus any already in use."""
+    """Categories an agent may choose: the active model's labels, any FAQ's, and those an admin added
+    from a topic (mlcore.NewCategory) before a model has learnt them."""
     active = modelversion_active()
     labels = set(active.labels if active else CATEGORIES)
     labels.update(FAQEntry.objects.order_by("category").values_list("category", flat=True).distinct())
+    labels.update(newcategory_names())
     return sorted(labels)
 
 
@@ -255,9 +259,22 @@ def inquiry_repeat_contact(*, email: str, exclude_pk: int | None, now: datetime 
 
 
 def response_targets() -> list[Target]:
-    """The admin's first-response targets (a handful of rows), read when a ticket is escalated."""
+    """The admin's first-response targets (a handful of rows)."""
     return [Target(kind=kind, category=category, minutes=minutes)
             for kind, category, minutes in ResponseTarget.objects.values_list("kind", "category", "minutes")]
+
+
+def response_targets_cached() -> tuple[Target, ...]:
+    """The targets as this process saw them at most SUPPORTLOOP_POLICY_CACHE_SECONDS ago, like the escalation
+    policy: every escalation reads them, and an admin's edit may take that long to apply."""
+    caches = _caches.get()
+    with caches.lock:
+        targets = caches.targets.get("targets")
+    if targets is None:
+        targets = tuple(response_targets())
+        with caches.lock:
+            caches.targets["targets"] = targets
+    return targets
 
 
 # The agent's ticket page: the customer's view of the thread, saved and suggested replies.

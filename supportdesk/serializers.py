@@ -92,13 +92,15 @@ class AgentQueueItemSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text="When a person should first answer (the SLA); null if no target.")
     first_response_at = serializers.DateTimeField(read_only=True, allow_null=True,
                                                   help_text="When the first agent reply was sent; null if none yet.")
+    resolved_at = serializers.DateTimeField(read_only=True, allow_null=True,
+                                            help_text="When the ticket was resolved; null while open.")
     breached = serializers.SerializerMethodField(
         help_text="Open, past its first-response due time and still without an agent reply.")
 
     class Meta:
         model = Inquiry
         fields = ["id", "status", "text", "category", "confidence", "sentiment", "upset", "reasons", "assigned_to",
-                  "created_at", "waiting_seconds", "response_due_at", "first_response_at", "breached"]
+                  "created_at", "waiting_seconds", "response_due_at", "first_response_at", "resolved_at", "breached"]
         read_only_fields = fields
 
     def get_waiting_seconds(self, obj: Inquiry) -> int:
@@ -121,7 +123,8 @@ class AgentQueueCountsSerializer(serializers.Serializer):
 
 
 class AgentQueuePageSerializer(serializers.Serializer):
-    """One page of a queue view, SLA breaches first, then most upset, then oldest."""
+    """One page of a queue view, SLA breaches first, then most upset, then oldest (view=resolved: the most
+    recently resolved first)."""
 
     items = AgentQueueItemSerializer(many=True)
     next_cursor = serializers.CharField(allow_null=True,

@@ -1,6 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from supportdesk.models import FAQEntry, Inquiry, TicketEvent, TicketMessage
 
@@ -39,6 +40,9 @@ class InquiryFactory(factory.django.DjangoModelFactory):
     text = factory.Faker("sentence")
     name = factory.Faker("name")
     email = factory.Faker("email")
+    status = Inquiry.Status.RECEIVED
+    # A resolved ticket records when, as resolving it through the service does.
+    resolved_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == Inquiry.Status.RESOLVED else None)
 
 
 class TicketMessageFactory(factory.django.DjangoModelFactory):

@@ -21,6 +21,7 @@ from labeling.services.selection import (
     labeling_queue_maintain,
     labeling_queue_top_up,
     labelingbatch_create,
+    labelingbatch_for_category,
     pooltexts_import,
 )
 
@@ -41,6 +42,7 @@ __all__ = [
     "labeling_queue_top_up",
     "labelingbatch_create",
     "labelingbatch_evaluate",
+    "labelingbatch_for_category",
     "labelingbatches_evaluate_ready",
     "pooltexts_import",
     "review_decide",

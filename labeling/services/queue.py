@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from labeling.models import Annotation, LabelingItem
 from labeling.realtime import queue_changed_push
+from labeling.selectors import label_choices
 from labeling.services.review import item_labels_complete, item_skipped
-from supportdesk.selectors import category_choices
 
 CANDIDATES_PER_TRY = 25
 
@@ -84,7 +84,7 @@ def annotation_take(*, annotator) -> Annotation | None:
 
 
 def annotation_submit(*, annotation_id: int, annotator, label: str) -> Annotation:
-    if label not in category_choices():
+    if label not in label_choices():
         raise ValidationError(f"{label!r} is not a category")
     now = timezone.now()
     with transaction.atomic():

@@ -13,9 +13,9 @@ from django.utils import timezone
 from labeling import agreement
 from labeling.models import Annotation, LabelingBatch, LabelingItem, ReviewDecision
 from labeling.realtime import queue_changed_push
+from labeling.selectors import label_choices
 from mlcore.models import TrainingExample
 from mlcore.services import trainingexample_record
-from supportdesk.selectors import category_choices
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def labelingbatch_evaluate(*, batch_id: int) -> LabelingBatch:
 
 def review_decide(*, item_id: int, reviewer, label: str, note: str = "") -> ReviewDecision:
     """A reviewer sets the gold label of an item in review (or corrects a gold one); every decision is kept."""
-    if label not in category_choices():
+    if label not in label_choices():
         raise ValidationError(f"{label!r} is not a category")
     if len(note) > 2000:
         raise ValidationError("the note is limited to 2,000 characters")

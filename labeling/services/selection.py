@@ -142,6 +142,37 @@ def labelingbatch_create(*, trigger: str, requested_by=None, size: int | None = 
         cache.delete(FILL_LOCK)
 
 
+def labelingbatch_for_category(*, category: str, inquiry_ids: list[int]) -> LabelingBatch | None:
+    """A batch of these inquiries (a new category's topic), in order, for annotators to label with the new
+    category among their choices. Texts already queued or labeled are left out; None when none is left.
+
+    No strategy picks these: the admin chose them by turning their topic into a category."""
+    seen = set(t.strip().lower() for t in LabelingItem.objects.values_list("text", flat=True))
+    rows = []
+    by_id = Inquiry.objects.filter(pk__in=inquiry_ids, labeling_item__isnull=True).in_bulk()
+    for pk in dict.fromkeys(inquiry_ids):
+        inquiry = by_id.get(pk)
+        if inquiry is None or inquiry.text.strip().lower() in seen:
+            continue
+        seen.add(inquiry.text.strip().lower())
+        rows.append(inquiry)
+    if not rows:
+        return None
+    k = settings.SUPPORTLOOP_LABELING_ANNOTATORS
+    with transaction.atomic():
+        batch = LabelingBatch.objects.create(
+            trigger=LabelingBatch.Trigger.NEW_CATEGORY, strategy="topic", category=category,
+            model_version=rows[0].model_version or "", annotators_per_item=k, pool_size=len(rows))
+        LabelingItem.objects.bulk_create([
+            LabelingItem(batch=batch, position=n, text=inquiry.text, inquiry=inquiry, required_labels=k,
+                         model_category=inquiry.category or "", model_probabilities=inquiry.probabilities or {})
+            for n, inquiry in enumerate(rows)
+        ])
+        queue_changed_push()
+    logger.info("labeling batch %s: %d texts of the topic of new category %s", batch.pk, len(rows), category)
+    return batch
+
+
 def labeling_queue_top_up(*, model_version: str = "") -> LabelingBatch | None:
     """A new batch when fewer items than the low-water mark wait for labels."""
     waiting = LabelingItem.objects.filter(status=LabelingItem.Status.LABELING).count()

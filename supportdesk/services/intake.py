@@ -18,7 +18,7 @@ from mlcore.serving import ModelUnavailable, predictor_route
 from supportdesk import metrics, rules, sla
 from supportdesk.models import Inquiry, TicketEvent, TicketMessage
 from supportdesk.realtime import ticket_changed_push
-from supportdesk.selectors import escalation_thresholds, faq_nearest, inquiry_repeat_contact, response_targets
+from supportdesk.selectors import escalation_thresholds, faq_nearest, inquiry_repeat_contact, response_targets_cached
 from supportdesk.services.mail import ticket_mail_queue
 
 logger = logging.getLogger(__name__)
@@ -167,7 +167,8 @@ def _response_due(*, inquiry: Inquiry) -> datetime:
     """When a person should first answer this ticket, escalated now (supportdesk/sla.py)."""
     return sla.response_due(escalated_at=timezone.now(), category=inquiry.confirmed_category or inquiry.category,
                             high_risk=sla.is_high_risk(reasons=inquiry.escalation_reasons),
-                            targets=response_targets(), default_minutes=settings.SUPPORTLOOP_FIRST_RESPONSE_MINUTES)
+                            targets=response_targets_cached(),
+                            default_minutes=settings.SUPPORTLOOP_FIRST_RESPONSE_MINUTES)
 
 
 def _inquiry_outcome(*, inquiry: Inquiry, reasons: list[str], faq, fields: list[str], note: str) -> Inquiry:

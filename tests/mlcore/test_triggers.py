@@ -79,3 +79,23 @@ def test_check_queues_one_run_with_every_reason(active_model, settings, django_c
         assert run.trigger == "gold_labels" and "critical drift" in run.reason and "2 new gold" in run.reason
         assert retrain_check() is None  # one open run at a time
     assert TrainingRun.objects.count() == 1
+
+
+def test_a_new_category_ready_to_learn_starts_a_training():
+    assert triggers(categories_ready=("card_arrival",)) == ["gold_labels"]
+    (_, why), = retrain_reasons(facts=facts(categories_ready=("card_arrival",)), **RULES)
+    assert "card_arrival" in why
+
+
+def test_the_facts_name_a_new_category_once_it_has_its_gold_labels_and_only_until_a_run(db, settings):
+    from mlcore.models import NewCategory
+
+    settings.SUPPORTLOOP_NEW_CATEGORY_MIN_GOLD = 3
+    NewCategory.objects.create(name="card_arrival")
+    for i in range(2):
+        TrainingExample.objects.create(text=f"card {i}", category="card_arrival", source="gold")
+    assert retrain_facts().categories_ready == ()
+    TrainingExample.objects.create(text="card 2", category="card_arrival", source="gold")
+    assert retrain_facts().categories_ready == ("card_arrival",)
+    TrainingRun.objects.create(status=TrainingRun.Status.REJECTED, trigger="gold_labels")  # tried, not learnt
+    assert retrain_facts().categories_ready == ()  # until a new gold label comes in

@@ -6,6 +6,7 @@ from django.urls import reverse
 from config.asgi import application
 from mlcore.models import DriftReport, ModelVersion, TrainingRun
 from mlcore.progress import trainingrun_push
+from tests.core.test_csp import directives
 from tests.factories import UserFactory
 
 
@@ -36,7 +37,8 @@ def test_model_page_lists_versions_runs_and_drift(client, admin_user, active_mod
     assert f"upset caught {m['upset_recall']:.3f}" in html and f"calm flagged {m['upset_false_alarms']:.3f}" in html
     assert f"novelty {t['novelty']}" in html and f"upset {t['upset']}" in html
     csp = r["Content-Security-Policy"]  # 'self' covers the runs table's socket; no script is inline
-    assert "connect-src 'self';" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+    policy = directives(csp)  # parsed: django-csp does not promise an order of directives
+    assert policy["connect-src"] == ["'self'"] and "'unsafe-inline'" not in policy["script-src"]
 
 
 def test_retrain_button_queues_one_run(client, admin_user, active_model, django_capture_on_commit_callbacks):
@@ -148,3 +150,19 @@ def test_rollback_and_rollouts_from_the_model_page(client, admin_user, active_mo
     assert ModelVersion.objects.get(status="active").version == "v2"
     client.post(reverse("models:rollback"))
     assert ModelVersion.objects.get(status="active").version == active_model.version
+
+
+def test_the_model_page_says_which_new_categories_are_held_back(client, admin_user, db, settings):
+    from mlcore.models import NewCategory, TrainingExample
+
+    settings.SUPPORTLOOP_NEW_CATEGORY_MIN_GOLD = 2
+    NewCategory.objects.create(name="card_arrival")
+    NewCategory.objects.create(name="<b>odd</b>")
+    TrainingExample.objects.create(text="card", category="card_arrival", source="gold")
+    client.force_login(admin_user)
+    html = client.get(reverse("models:index")).content.decode()
+    assert "<strong>card_arrival</strong>: 1 of 2 gold labels — held back from training until then" in html
+    assert "&lt;b&gt;odd&lt;/b&gt;" in html
+    TrainingExample.objects.create(text="card 2", category="card_arrival", source="gold")
+    html = client.get(reverse("models:index")).content.decode()
+    assert "2 of 2 gold labels — included in the next training" in html

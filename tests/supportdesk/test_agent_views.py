@@ -3,8 +3,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from supportdesk.models import Inquiry
-from tests.factories import InquiryFactory, UserFactory
+from supportdesk.forms import MAX_TEXT
+from supportdesk.models import Inquiry, TicketMessage
+from tests.factories import InquiryFactory, TicketEventFactory, UserFactory
 
 EMAIL = "ada@repeat.test"
 XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>'
@@ -186,3 +187,23 @@ def test_the_ticket_page_says_when_the_first_reply_is_due(agent_client):
     Inquiry.objects.filter(pk=late.pk).update(first_response_at=timezone.now())
     html = agent_client.get(f"/agent/tickets/{late.pk}/").content.decode()
     assert "overdue" not in html and "answered" in html
+
+
+def test_a_reply_over_the_limit_is_a_400_that_keeps_the_text_and_sends_nothing(agent_client, bob_agent):
+    ticket = InquiryFactory(status="assigned", assigned_to=bob_agent, text="Where is my parcel?")
+    html = agent_client.get(f"/agent/tickets/{ticket.pk}/").content.decode()
+    assert f'data-maxlength="{MAX_TEXT}"' in html and " maxlength=" not in html  # counted, never cut
+    body = "Here is the full tracking history: " + "scan; " * 900 + "delivered."
+    r = agent_client.post(f"/agent/tickets/{ticket.pk}/reply/", {"body": body})
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert f"This message is {len(body)} characters long" in html and body + "</textarea>" in html
+    assert not TicketMessage.objects.filter(inquiry=ticket).exists()
+    assert Inquiry.objects.get(pk=ticket.pk).first_response_at is None
+
+
+def test_the_timeline_shows_a_mail_record_as_what_happened_not_as_a_status_change(agent_client, current):
+    TicketEventFactory(inquiry=current, from_status="escalated", to_status="escalated",
+                       reason="mailed the customer: received")
+    html = agent_client.get(f"/agent/tickets/{current.pk}/").content.decode()
+    assert "system · mailed the customer: received" in html and "escalated → escalated" not in html

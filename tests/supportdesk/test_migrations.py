@@ -52,3 +52,16 @@ def test_the_prediction_log_is_filled_from_existing_inquiries(migrator):
     assert (c.escalated, c.confirmed_category, c.feedback_score) == (True, "refund", None)
     assert c.confirmed_at is not None
     assert new.get_model("mlcore", "ShadowPrediction").objects.get().ref == str(answered.pk)
+
+
+def test_resolved_tickets_without_a_resolution_time_get_their_last_change(migrator):
+    old = migrator([("supportdesk", "0011_notes_and_saved_replies")])
+    Inquiry = old.get_model("supportdesk", "Inquiry")
+    legacy = Inquiry.objects.create(text="closed long ago", token="r-1", status="resolved")
+    recorded = Inquiry.objects.create(text="closed today", token="r-2", status="resolved",
+                                      resolved_at=timezone.now())
+    still_open = Inquiry.objects.create(text="open", token="r-3", status="escalated")
+    new = migrator([("supportdesk", "0012_resolved_order")]).get_model("supportdesk", "Inquiry")
+    assert new.objects.get(pk=legacy.pk).resolved_at == new.objects.get(pk=legacy.pk).updated_at
+    assert new.objects.get(pk=recorded.pk).resolved_at == recorded.resolved_at
+    assert new.objects.get(pk=still_open.pk).resolved_at is None

@@ -118,6 +118,24 @@ def test_keyset_pages_cover_the_queue_once_in_order(db, django_assert_max_num_qu
     assert seen == sorted(seen, key=lambda pk: (key[pk], -pk), reverse=True)
 
 
+def test_the_resolved_view_lists_the_most_recently_resolved_first_in_keyset_pages(db):
+    now = timezone.now()
+    resolved = []
+    for i in range(60):  # resolved in an order unrelated to age or upset; two share a resolution time
+        t = queued(status="resolved", minutes_ago=500 + i, upset=(i % 5) / 5, answered=True)
+        at = now - timedelta(minutes=(i * 37) % 60) if i != 59 else now - timedelta(minutes=(58 * 37) % 60)
+        Inquiry.objects.filter(pk=t.pk).update(resolved_at=at)
+        resolved.append(t.pk)
+    queued()  # open: not in this view
+    rows = Inquiry.objects.filter(pk__in=resolved).values_list("pk", "resolved_at")
+    expected = [pk for pk, _ in sorted(rows, key=lambda r: (r[1], r[0]), reverse=True)]
+    first = agent_queue_page(params=QueueParams(view="resolved"), agent=None)
+    assert len(first.items) == 50 and first.next_cursor
+    second = agent_queue_page(params=queue_params_parse(data={"view": "resolved", "cursor": first.next_cursor}),
+                              agent=None)
+    assert [t.pk for t in first.items + second.items] == expected and second.next_cursor is None
+
+
 def test_a_later_page_judges_breaches_as_of_the_first(db):
     for i in range(51):
         queued(minutes_ago=100 + i)
@@ -128,9 +146,9 @@ def test_a_later_page_judges_breaches_as_of_the_first(db):
     assert later.now == first.now and [t.breached for t in later.items] == [False]
 
 
-def test_counts_are_one_query(db, django_assert_num_queries):
+def test_counts_are_two_queries(db, django_assert_num_queries):
     queued()
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         agent_queue_counts(params=QueueParams(category="refund", reason="high_risk"), agent=None)
 
 

@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from supportdesk import selectors
-from supportdesk.models import Inquiry, TicketMessage
+from supportdesk.models import Inquiry, ResponseTarget, TicketMessage
 from supportdesk.selectors import faq_nearest, inquiry_earlier_tickets, inquiry_repeat_contact, reply_estimate_get
+from supportdesk.sla import Target
 from tests.core.test_process import in_forked_child
 from tests.factories import FAQEntryFactory, InquiryFactory, TicketEventFactory, TicketMessageFactory
 
@@ -200,6 +201,20 @@ def test_the_policy_and_faq_are_cached_for_the_setting_s_seconds(db, fresh_estim
     with django_assert_num_queries(2):
         selectors.escalation_policy_cached()
         selectors.faq_nearest(category="shipping", embedding=embedding, embedding_key="k")
+
+
+def test_response_targets_are_cached_like_the_policy(db, fresh_estimate, settings, django_assert_num_queries):
+    ResponseTarget.objects.create(kind="category", category="refund", minutes=30)
+    with django_assert_num_queries(1):
+        selectors.response_targets_cached()  # conftest: 0 s, read every time
+    settings.SUPPORTLOOP_POLICY_CACHE_SECONDS = 2.0
+    assert selectors.response_targets_cached() == (Target(kind="category", category="refund", minutes=30),)
+    ResponseTarget.objects.create(kind="high_risk", minutes=10)
+    with django_assert_num_queries(0):
+        assert len(selectors.response_targets_cached()) == 1
+    selectors._caches.get().targets.expire(time.monotonic() + 2.0)
+    with django_assert_num_queries(1):
+        assert len(selectors.response_targets_cached()) == 2
 
 
 def test_a_forked_child_starts_with_empty_caches_and_a_free_lock(db, fresh_estimate):
