@@ -17,4 +17,5 @@ class Command(SystemCommand):
             raise CommandError("--inquiries must be 1-100000 and --weeks 1-104")
         result = demo_traffic_generate(inquiries=inquiries, weeks=weeks, seed=seed)
         self.stdout.write(self.style.SUCCESS(
-            f"{result.inquiries} inquiries, {result.feedback} ratings, {result.signals} page views over {weeks} weeks"))
+            f"{result.inquiries} inquiries ({result.handled} answered and resolved by agents), {result.feedback} "
+            f"ratings, {result.signals} page views over {weeks} weeks"))
