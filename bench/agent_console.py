@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.inprocess import throwaway_environment  # noqa: E402
+from bench.inprocess import bench_agents_create, throwaway_environment  # noqa: E402
 
 TARGET_MS = 300.0
 CATEGORIES = ["delivery", "refund", "order", "account", "invoice", "payment"]
@@ -123,23 +123,15 @@ def run(*, args) -> int:
 
     django.setup()
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the floor's 404s
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
-    from core.roles import AGENT
     from supportdesk.models import Inquiry
 
     call_command("migrate", verbosity=0)
     rng = random.Random(0)
-    group = Group.objects.get_or_create(name=AGENT)[0]
-    agents = []
-    for name in ("bob", "carol", "dave"):
-        user = get_user_model().objects.create_user(name, f"{name}@example.com", "x")
-        user.groups.add(group)
-        agents.append(user)
+    agents = bench_agents_create()
     t0 = time.perf_counter()
     made = tickets_create(rows=args.rows, agents=agents, rng=rng)
     if connection.vendor == "postgresql":

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.inprocess import throwaway_environment  # noqa: E402
+from bench.inprocess import bench_agents_create, throwaway_environment  # noqa: E402
 
 TARGET_S = 1.0
 PAGES = {
@@ -34,20 +34,12 @@ PAGES = {
 
 
 def data_create(*, rows: int, rng: random.Random) -> dict:
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from core.roles import AGENT
     from feedback.models import ExplicitFeedback, ImplicitSignal
     from supportdesk.models import Inquiry
 
-    group = Group.objects.get_or_create(name=AGENT)[0]
-    agents = []
-    for name in ("bob", "carol", "dave"):
-        user = get_user_model().objects.create_user(name, f"{name}@example.com", "x")
-        user.groups.add(group)
-        agents.append(user)
+    agents = bench_agents_create()
     now = timezone.now()
     cats = ["delivery", "refund", "order", "account", "invoice", "payment"]
     reasons = [["low_confidence"], ["high_risk", "negative_sentiment"], ["low_confidence", "follow_up"]]

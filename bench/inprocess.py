@@ -42,3 +42,19 @@ def throwaway_environment(*, database: str, prefix: str, keep: bool = False) -> 
             postgres_stop(directory=pg_dir)
         if not keep:
             shutil.rmtree(var, ignore_errors=True)
+
+
+def bench_agents_create() -> list:
+    """The three agents (bob, carol, dave) both in-process benchmarks assign tickets to."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from core.roles import AGENT
+
+    group = Group.objects.get_or_create(name=AGENT)[0]
+    agents = []
+    for name in ("bob", "carol", "dave"):
+        user = get_user_model().objects.create_user(name, f"{name}@example.com", "x")
+        user.groups.add(group)
+        agents.append(user)
+    return agents
