@@ -280,6 +280,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mlcore.driftreport_compute", "schedule": 60.0 * env.int("SUPPORTLOOP_DRIFT_EVERY_MINUTES", default=60),
     },
     "labeling-maintain": {"task": "labeling.queue_maintain", "schedule": 60.0},
+    "labeling-audit-sample": {"task": "labeling.audit_sample", "schedule": 300.0},
 }
 CELERY_BEAT_SCHEDULE["mlcore-rollout-evaluate"] = {
     "task": "mlcore.rollout_evaluate",
@@ -423,7 +424,7 @@ SUPPORTLOOP_DRIFT_MIN_SAMPLES = env.int("SUPPORTLOOP_DRIFT_MIN_SAMPLES", default
 # Labeling (SPEC §5)
 SUPPORTLOOP_LABELING_ANNOTATORS = env.int("SUPPORTLOOP_LABELING_ANNOTATORS", default=2)
 SUPPORTLOOP_LABELING_BATCH_SIZE = env.int("SUPPORTLOOP_LABELING_BATCH_SIZE", default=50)
-SUPPORTLOOP_LABELING_STRATEGY = env.str("SUPPORTLOOP_LABELING_STRATEGY", default="msal_margin")
+SUPPORTLOOP_LABELING_STRATEGY = env.str("SUPPORTLOOP_LABELING_STRATEGY", default="typiclust_cluster_margin")
 SUPPORTLOOP_LABELING_LOW_WATER = env.int("SUPPORTLOOP_LABELING_LOW_WATER", default=10)
 SUPPORTLOOP_LABELING_RESERVATION_SECONDS = env.int("SUPPORTLOOP_LABELING_RESERVATION_SECONDS", default=600)
 SUPPORTLOOP_LABELING_UNDO_SECONDS = env.int("SUPPORTLOOP_LABELING_UNDO_SECONDS", default=30)
@@ -431,3 +432,13 @@ SUPPORTLOOP_LABELING_SKIPS_TO_REVIEW = env.int("SUPPORTLOOP_LABELING_SKIPS_TO_RE
 SUPPORTLOOP_LABELING_POOL_MAX = env.int("SUPPORTLOOP_LABELING_POOL_MAX", default=20000)
 SUPPORTLOOP_LABELING_REFERENCE_MAX = env.int("SUPPORTLOOP_LABELING_REFERENCE_MAX", default=2000)
 SUPPORTLOOP_LABELING_FILL_ON_PROMOTION = env.bool("SUPPORTLOOP_LABELING_FILL_ON_PROMOTION", default=True)
+# Selection represents texts closer than this cosine similarity once (labeling/dedup.py).
+SUPPORTLOOP_LABELING_DUPLICATE_COSINE = env.float("SUPPORTLOOP_LABELING_DUPLICATE_COSINE", default=0.95)
+# The production audit (labeling/audit.py): this share of automatic answers is labeled blind by annotators;
+# its gold labels measure each version's accuracy on live traffic and weigh in training by 1/share (at most
+# AUDIT_WEIGHT_MAX); a version whose audited accuracy falls below AUDIT_ACCURACY_MIN (over at least
+# AUDIT_MIN_SAMPLES audits) triggers a retraining.
+SUPPORTLOOP_AUDIT_SHARE = env.float("SUPPORTLOOP_AUDIT_SHARE", default=0.02)
+SUPPORTLOOP_AUDIT_ACCURACY_MIN = env.float("SUPPORTLOOP_AUDIT_ACCURACY_MIN", default=0.8)
+SUPPORTLOOP_AUDIT_MIN_SAMPLES = env.int("SUPPORTLOOP_AUDIT_MIN_SAMPLES", default=30)
+SUPPORTLOOP_AUDIT_WEIGHT_MAX = env.float("SUPPORTLOOP_AUDIT_WEIGHT_MAX", default=50.0)

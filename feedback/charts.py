@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from feedback import selectors
 from feedback.selectors import DashboardFilter
+from mlcore.categories import category_display
 from supportdesk.rules import ALL_REASONS
 
 LAYOUT = {"margin": {"l": 48, "r": 16, "t": 36, "b": 40}, "height": 300, "template": {"layout": {}},
@@ -100,8 +101,9 @@ def dashboard_charts(*, f: DashboardFilter, by_day: list[dict]) -> list[Chart]:
     mix_x, mix = selectors.category_mix(f=f)
     mix_dates = [b.isoformat() for b in mix_x]
     in_use = selectors.categories_in_use()
-    mixed = [{"type": "bar", "name": c, "x": mix_dates, "y": v, "width": bar_width,
-              "marker": {"color": _colour(name=c, known=in_use)}} for c, v in mix.items()]
+    mixed = [{"type": "bar", "name": category_display(c), "x": mix_dates, "y": v, "width": bar_width,
+              "marker": {"color": _colour(name=c, known=in_use)}}
+             for c, v in sorted(mix.items(), key=lambda kv: category_display(kv[0]).casefold())]
     no_nps = "No NPS answers"
     return [
         _chart("nps_trend", "NPS per period", traces=[nps] if trend else [], empty=no_nps,

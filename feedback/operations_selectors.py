@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, FloatField, Func, IntegerField, Q, QuerySet
 from django.urls import reverse
@@ -19,6 +20,8 @@ from django.utils import timezone
 
 from feedback import operations as ops
 from feedback.selectors import DashboardFilter
+from mlcore.audit import VersionAudit, audit_by_version
+from mlcore.selectors import modelversion_active
 from supportdesk.models import Inquiry
 
 S = Inquiry.Status
@@ -273,3 +276,29 @@ def operations_report(*, f: DashboardFilter, now: dt.datetime | None = None) -> 
     report.buckets, report.series = _series(f=f, now=now, h=handed)
     report.agents = agents_table(f=f, handed=handed)
     return report
+
+
+@dataclass(frozen=True)
+class AuditCard:
+    """The production audit (mlcore.audit) for the dashboard: all audits to date, not the filter's window,
+    since at a few percent of automatic answers a window holds too few to say much."""
+
+    active: VersionAudit | None  # the active version's row; None: no active version
+    versions: list[VersionAudit]  # the newest versions that answered automatically, the active one among them
+    share: float
+
+    @property
+    def share_percent(self) -> float:
+        return self.share * 100
+
+
+def operations_audit(*, limit: int = 5) -> AuditCard:
+    active = modelversion_active()
+    rows = [a for a in audit_by_version() if a.automatic]
+    mine = next((a for a in rows if active and a.version == active.version), None)
+    if active is not None and mine is None:
+        mine = audit_by_version(versions=[active.version])[0]
+    shown = rows[:limit]
+    if mine is not None and mine not in shown:
+        shown = [mine, *shown[:limit - 1]]
+    return AuditCard(active=mine, versions=shown, share=settings.SUPPORTLOOP_AUDIT_SHARE)

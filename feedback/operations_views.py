@@ -8,7 +8,7 @@ from core.access import role_required
 from core.roles import ADMIN
 from feedback.dashboard_views import CHARTS_CSP, FilterForm
 from feedback.operations_charts import headline_figures, operations_charts
-from feedback.operations_selectors import operations_report
+from feedback.operations_selectors import operations_audit, operations_report
 
 
 @require_GET
@@ -21,5 +21,5 @@ def operations_view(request):
     report = operations_report(f=form.to_filter())
     return render(request, "feedback/operations.html", {
         "form": form, "filter": report.f, "report": report, "figures": headline_figures(report=report),
-        "charts": operations_charts(report=report),
+        "charts": operations_charts(report=report), "audit": operations_audit(),
     })

@@ -22,6 +22,7 @@ class LabelingBatch(models.Model):
         PROMOTION = "promotion", "After a model promotion"
         LOW_QUEUE = "low_queue", "Queue running low"
         NEW_CATEGORY = "new_category", "Texts of a new category's topic"
+        AUDIT = "audit", "Audit of automatic answers"
 
     trigger = models.CharField(max_length=16, choices=Trigger.choices)
     strategy = models.CharField(max_length=32)
@@ -32,6 +33,7 @@ class LabelingBatch(models.Model):
     pool_size = models.PositiveIntegerField(default=0)
     kappa = models.FloatField(null=True, blank=True)
     kappa_measure = models.CharField(max_length=32, blank=True)
+    agreement = models.FloatField(null=True, blank=True)  # raw agreement: share of label pairs that match
     policy = models.CharField(max_length=32, blank=True)
     evaluated_at = models.DateTimeField(null=True, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -67,6 +69,8 @@ class LabelingItem(models.Model):
     model_category = models.CharField(max_length=64, blank=True)
     model_probabilities = models.JSONField(default=dict)
     score = models.FloatField(default=0.0)
+    # Set on audit items (batch trigger AUDIT): the chance this automatic answer had of being drawn.
+    audit_propensity = models.FloatField(null=True, blank=True)
     required_labels = models.PositiveSmallIntegerField()
     # Reservations in flight plus labels given: the compare-and-set in assignment_take keeps it ≤ required.
     slots_taken = models.PositiveSmallIntegerField(default=0)
@@ -95,7 +99,8 @@ class Annotation(models.Model):
 
     item = models.ForeignKey(LabelingItem, on_delete=models.CASCADE, related_name="annotations")
     annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annotations")
-    label = models.CharField(max_length=64, blank=True)
+    label = models.CharField(max_length=64, blank=True)  # a category, or one of labeling.answers.SPECIAL
+    suggestion = models.CharField(max_length=100, blank=True)  # the new category proposed (answer NEW_CATEGORY)
     skipped = models.BooleanField(default=False)
     reserved_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
@@ -126,3 +131,21 @@ class ReviewDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} → {self.label}"
+
+
+class ItemComment(models.Model):
+    """A note on an item by whoever is labeling or reviewing it; a flag marks it as needing a look.
+
+    Reviewers see every comment; annotators see only their own, so labeling stays blind."""
+
+    item = models.ForeignKey(LabelingItem, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    text = models.TextField(blank=True)
+    flagged = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {'flag ' if self.flagged else ''}{self.text[:40]}"

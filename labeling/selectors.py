@@ -7,10 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import F
+from django.db.models import Count, F, Prefetch, Q
 
 from core.roles import ANNOTATOR, REVIEWER, user_has_role
 from labeling import agreement
+from labeling.answers import NEW_CATEGORY, answer_is_special
 from labeling.models import Annotation, LabelingBatch, LabelingItem
 from mlcore.selectors import newcategories_described, newcategory_names
 from supportdesk.models import Inquiry
@@ -47,9 +48,52 @@ def queue_counts(*, annotator=None) -> QueueCounts:
                        review=LabelingItem.objects.filter(status=LabelingItem.Status.REVIEW).count())
 
 
-def review_queue(*, limit: int = 200) -> list[LabelingItem]:
-    return list(LabelingItem.objects.filter(status=LabelingItem.Status.REVIEW).select_related("batch")
-                .order_by("batch_id", "position")[:limit])
+@dataclass(frozen=True)
+class LabelShown:
+    annotator: str
+    label: str
+    special: bool  # one of labeling.answers.SPECIAL, shown as written
+    suggestion: str  # the new category proposed, with NEW_CATEGORY
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    item: LabelingItem
+    labels: list[LabelShown]
+    reasons: list[tuple[str, str]]  # (code, words) from agreement.REVIEW_REASONS
+    comments: int
+    flagged: bool
+
+    @property
+    def pk(self) -> int:
+        return self.item.pk
+
+
+def review_queue(*, limit: int = 200) -> list[ReviewRow]:
+    """Items awaiting review, with each annotator's label, why the item is here and its comments (two queries).
+
+    Reviewers only: these are other people's labels."""
+    answered = Annotation.objects.select_related("annotator").order_by("submitted_at", "id")
+    items = (LabelingItem.objects.filter(status=LabelingItem.Status.REVIEW).select_related("batch")
+             .annotate(comment_count=Count("comments", distinct=True),
+                       flagged_count=Count("comments", filter=Q(comments__flagged=True), distinct=True))
+             .prefetch_related(Prefetch("annotations", queryset=answered, to_attr="answers"))
+             .order_by("batch_id", "position")[:limit])
+    rows = []
+    for item in items:
+        given = [a for a in item.answers if a.label]
+        labels = [a.label for a in given]
+        skips = sum(1 for a in item.answers if a.skipped)
+        codes = agreement.review_reasons(labels=labels, skips=skips, required=item.required_labels,
+                                         policy=item.batch.policy, flagged=item.flagged_count > 0)
+        rows.append(ReviewRow(
+            item=item,
+            labels=[LabelShown(annotator=a.annotator.username, label=a.label, special=answer_is_special(a.label),
+                               suggestion=a.suggestion if a.label == NEW_CATEGORY else "") for a in given],
+            reasons=[(code, agreement.REVIEW_REASONS[code]) for code in codes],
+            comments=item.comment_count, flagged=item.flagged_count > 0,
+        ))
+    return rows
 
 
 def review_item_get(*, item_id: int) -> LabelingItem | None:
@@ -75,6 +119,15 @@ def review_next_id(*, after_id: int | None = None) -> int | None:
     return qs.values_list("pk", flat=True).first()
 
 
+@dataclass(frozen=True)
+class PeerAgreement:
+    peer: str
+    kappa: float | None
+    n: int  # items both labeled
+    agreement: float  # share of those where both gave the same label
+    reason: str  # why κ is undefined, else ""
+
+
 @dataclass
 class AnnotatorStats:
     username: str
@@ -82,7 +135,7 @@ class AnnotatorStats:
     median_seconds: float | None
     accuracy_vs_gold: float | None
     gold_compared: int
-    peers: list[tuple[str, float | None, int]] = field(default_factory=list)  # (peer, κ or None, overlap)
+    peers: list[PeerAgreement] = field(default_factory=list)
 
 
 def peer_kappa_adjudicated_only(*, viewer) -> bool:
@@ -92,7 +145,8 @@ def peer_kappa_adjudicated_only(*, viewer) -> bool:
 
 
 def annotator_stats(*, adjudicated_only: bool = False) -> list[AnnotatorStats]:
-    """Per annotator: items done, median time per item, Cohen's κ with each peer, accuracy against gold.
+    """Per annotator: items done, median time per item, Cohen's κ and raw agreement with each peer, accuracy
+    against gold.
 
     adjudicated_only: κ over items already settled as gold, whose labels are final and open to reviewers."""
     rows = (Annotation.objects.exclude(label="")
@@ -117,26 +171,40 @@ def annotator_stats(*, adjudicated_only: bool = False) -> list[AnnotatorStats]:
         peers = []
         for (a, b), value in pairs.items():
             if pk in (a, b):
-                peers.append((names[b if a == pk else a], value["kappa"], value["n"]))
+                peers.append(PeerAgreement(peer=names[b if a == pk else a], kappa=value["kappa"], n=value["n"],
+                                           agreement=value["agreement"], reason=value["reason"]))
         done = sum(1 for labels in by_item.values() if pk in labels)
         result.append(AnnotatorStats(
             username=name, items_done=done,
             median_seconds=statistics.median(seconds[pk]) if seconds[pk] else None,
             accuracy_vs_gold=sum(right[pk]) / len(right[pk]) if right[pk] else None,
-            gold_compared=len(right[pk]), peers=sorted(peers),
+            gold_compared=len(right[pk]), peers=sorted(peers, key=lambda p: p.peer),
         ))
     return result
 
 
 def batches_recent(*, limit: int = 20) -> list[dict]:
-    batches = LabelingBatch.objects.order_by("-id")[:limit]
+    """The latest batches with their item counts by status and their agreement explained (two queries)."""
+    batches = list(LabelingBatch.objects.order_by("-id")[:limit])
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    shared: dict[int, int] = defaultdict(int)
+    rows = (LabelingItem.objects.filter(batch_id__in=[b.pk for b in batches])
+            .annotate(labels=Count("annotations", filter=~Q(annotations__label="")))
+            .values_list("batch_id", "status", "labels"))
+    for batch_id, status, labels in rows:
+        counts[batch_id][status] += 1
+        shared[batch_id] += labels >= 2
     out = []
     for b in batches:
-        counts = defaultdict(int)
-        for status in b.items.values_list("status", flat=True):
-            counts[status] += 1
-        out.append({"batch": b, "counts": dict(counts), "total": sum(counts.values())})
+        reason = ""
+        if b.evaluated_at is not None and b.kappa is None:
+            reason = agreement.undefined_reason(shared=shared[b.pk], agreement=b.agreement,
+                                                measure=b.kappa_measure or "cohen_kappa")
+        out.append({"batch": b, "counts": dict(counts[b.pk]), "total": sum(counts[b.pk].values()),
+                    "measure": agreement.MEASURE_NAMES.get(b.kappa_measure, b.kappa_measure), "reason": reason,
+                    "policy_text": agreement.POLICY_TEXT.get(b.policy, "")})
     return out
+
 
 
 GOLD_FIELDS = ["item_id", "text", "label", "gold_source", "gold_at", "batch_id", "annotator_labels",

@@ -21,20 +21,45 @@ it. ``select_msal_prototypes`` is the variant after Kasarla et al., "Maximally S
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from typing import NamedTuple, Protocol
 
 import numpy as np
 
-MEASURES = ("entropy", "least_confidence", "margin")
+from labeling.diversity import (  # noqa: F401 (re-exported: the strategies' one import)
+    BADGE_CANDIDATES,
+    CLUSTER_CANDIDATES,
+    KMEANS_FIT_ROWS,
+    MAX_CLUSTERS,
+    kmeans,
+    nearest_centre,
+    round_robin,
+    select_badge,
+    select_cluster_margin,
+    select_typiclust,
+)
+from labeling.uncertainty import (  # noqa: F401
+    MEASURES,
+    UNCERTAINTY,
+    one_blas_thread,
+    select_uncertainty,
+    uncertainty,
+    uncertainty_entropy,
+    uncertainty_least_confidence,
+    uncertainty_margin,
+    unlabeled_candidates,
+)
+
 SPEC_ALPHA = 0.5
-# Measured on Banking77 (bench/active_learning.py, 5 seeds, 20 → 1,000 labels): at 1,000 labels margin + distance
-# with α = 0.02 was best (0.8795), tied with plain margin (0.8788, paired +0.0007; margin leads at 100-500 labels);
-# entropy + distance was best at α = 0.5-1.0 (0.852), the prototype variant at 0.847. The SPEC's 0.5 elsewhere.
-DEFAULT_STRATEGY = "msal_margin"
+# Measured on Banking77 (bench/active_learning.py, 5 seeds, mean accuracy at 100/200/500/1,000 labels): TypiClust's
+# typical points for the cold start, then cluster-margin, 0.564/0.697/0.840/0.881 against plain margin
+# 0.415/0.599/0.817/0.879 — ahead by more than the seed spread at 100-500 labels, level at 1,000 (+0.002, spread
+# 0.006); MSAL-margin (α = 0.02) 0.410/0.576/0.804/0.880, BADGE-style and cluster-margin alone behind. So the default.
+DEFAULT_STRATEGY = "typiclust_cluster_margin"
 ALPHAS = {"msal": SPEC_ALPHA, "msal_entropy": SPEC_ALPHA, "msal_least_confidence": SPEC_ALPHA, "msal_margin": 0.02,
           "msal_prototypes": SPEC_ALPHA}
 BOUND_ROWS = 32  # labeled rows giving every pool row a cheap first upper bound of D
+COLD_START_PER_CLASS = 4.0  # TypiClust until this many labels per class, then the named strategy
+COLD_START_THEN = ("margin", "cluster_margin", "badge")
 
 
 class Strategy(Protocol):
@@ -47,56 +72,9 @@ class Greedy(NamedTuple):
     distances: np.ndarray | None  # with_distances: per row, to labeled ∪ picks; 0 if labeled, NaN if pruned
 
 
-def uncertainty_entropy(p: np.ndarray) -> np.ndarray:
-    p = np.asarray(p, dtype=np.float64)
-    h = -(p * np.log(np.where(p > 0, p, 1.0))).sum(axis=1)
-    return h / np.log(p.shape[1]) if p.shape[1] > 1 else np.zeros(len(p))
-
-
-def uncertainty_least_confidence(p: np.ndarray) -> np.ndarray:
-    p = np.asarray(p, dtype=np.float64)
-    return (1.0 - p.max(axis=1)) / (1.0 - 1.0 / p.shape[1]) if p.shape[1] > 1 else np.zeros(len(p))
-
-
-def uncertainty_margin(p: np.ndarray) -> np.ndarray:
-    p = np.asarray(p, dtype=np.float64)
-    if p.shape[1] < 2:
-        return np.zeros(len(p))
-    top2 = np.partition(p, p.shape[1] - 2, axis=1)[:, -2:]
-    return 1.0 - (top2[:, 1] - top2[:, 0])
-
-
-UNCERTAINTY = {"entropy": uncertainty_entropy, "least_confidence": uncertainty_least_confidence,
-               "margin": uncertainty_margin}
-
-
-def uncertainty(p: np.ndarray, *, measure: str) -> np.ndarray:
-    if measure not in UNCERTAINTY:
-        raise ValueError(f"unknown uncertainty measure {measure!r}; one of {', '.join(MEASURES)}")
-    return UNCERTAINTY[measure](p)
-
-
-def _candidates(labeled_mask: np.ndarray, batch_size: int) -> tuple[np.ndarray, int]:
-    mask = np.asarray(labeled_mask, dtype=bool)
-    if mask.ndim != 1:
-        raise ValueError("labeled_mask must be one-dimensional")
-    if batch_size < 0:
-        raise ValueError("batch_size must be >= 0")
-    candidates = np.flatnonzero(~mask)
-    return candidates, min(int(batch_size), candidates.size)
-
-
 def select_random(*, labeled_mask: np.ndarray, batch_size: int, seed: int) -> np.ndarray:
-    candidates, b = _candidates(labeled_mask, batch_size)
+    candidates, b = unlabeled_candidates(labeled_mask, batch_size)
     return np.random.default_rng(seed).choice(candidates, size=b, replace=False).astype(np.int64)
-
-
-def select_uncertainty(*, probabilities: np.ndarray, labeled_mask: np.ndarray, batch_size: int,
-                       measure: str = "entropy") -> np.ndarray:
-    candidates, b = _candidates(labeled_mask, batch_size)
-    u = uncertainty(np.asarray(probabilities)[candidates], measure=measure)
-    # Stable order breaks ties towards the lower index, exactly as the greedy argmax in msal_greedy does.
-    return candidates[np.argsort(-u, kind="stable")[:b]].astype(np.int64)
 
 
 def min_distances(*, points: np.ndarray, references: np.ndarray, rows: np.ndarray | None = None,
@@ -137,7 +115,7 @@ def msal_greedy(*, uncertainty: np.ndarray, embeddings: np.ndarray, labeled_mask
     scores at least τ (one of the top-B by U is always still unpicked, and D ≥ 0).
     """
     # The GEMMs here are small: on a busy 2-core machine one BLAS thread measured 3x faster than two.
-    with _one_blas_thread():
+    with one_blas_thread():
         return _msal_greedy(uncertainty=uncertainty, embeddings=embeddings, labeled_mask=labeled_mask,
                             batch_size=batch_size, alpha=alpha, block_rows=block_rows, with_distances=with_distances)
 
@@ -147,7 +125,7 @@ def _msal_greedy(*, uncertainty: np.ndarray, embeddings: np.ndarray, labeled_mas
     if alpha < 0:
         raise ValueError("alpha must be >= 0")
     mask = np.asarray(labeled_mask, dtype=bool)
-    idx, b = _candidates(mask, batch_size)
+    idx, b = unlabeled_candidates(mask, batch_size)
     X = np.asarray(embeddings, dtype=np.float32)
     labeled = X[mask]
     picked = np.empty(b, dtype=np.int64)  # positions in idx
@@ -193,14 +171,6 @@ def _msal_greedy(*, uncertainty: np.ndarray, embeddings: np.ndarray, labeled_mas
         refresh(everything, b)
         D[picked] = 0.0  # not the float32 rounding of a point's distance to itself
     return Greedy(idx[picked], _distances(mask, idx, D) if with_distances else None)
-
-
-def _one_blas_thread() -> AbstractContextManager:
-    try:
-        from threadpoolctl import threadpool_limits  # installed with scikit-learn
-    except ImportError:
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _distances(mask: np.ndarray, candidates: np.ndarray, D: np.ndarray | None) -> np.ndarray:
@@ -283,6 +253,18 @@ def select_msal_prototypes(*, probabilities: np.ndarray, embeddings: np.ndarray,
     return msal_greedy(uncertainty=u, embeddings=Z, labeled_mask=mask, batch_size=batch_size, alpha=alpha).picks
 
 
+def select_cold_start(*, probabilities: np.ndarray, embeddings: np.ndarray, labeled_mask: np.ndarray,
+                      batch_size: int, seed: int = 0, then: str = "margin",
+                      per_class: float = COLD_START_PER_CLASS) -> np.ndarray:
+    """TypiClust while fewer than per_class × C rows are labeled (the model is too weak to trust its
+    uncertainty), then the strategy `then`."""
+    n_classes = np.asarray(probabilities).shape[1]
+    if int(np.asarray(labeled_mask, dtype=bool).sum()) < per_class * n_classes:
+        return select_typiclust(embeddings=embeddings, labeled_mask=labeled_mask, batch_size=batch_size, seed=seed)
+    return select(strategy=then, probabilities=probabilities, embeddings=embeddings, labeled_mask=labeled_mask,
+                  batch_size=batch_size, seed=seed)
+
+
 def _uncertainty_strategy(measure: str) -> Strategy:
     def run(*, probabilities: np.ndarray, embeddings: np.ndarray, labeled_mask: np.ndarray, batch_size: int,
             alpha: float, seed: int, labels: np.ndarray | None) -> np.ndarray:
@@ -313,12 +295,42 @@ def _msal_prototypes(*, probabilities: np.ndarray, embeddings: np.ndarray, label
                                   batch_size=batch_size, alpha=alpha, labels=labels)
 
 
+def _cluster_margin(*, probabilities: np.ndarray, embeddings: np.ndarray, labeled_mask: np.ndarray,
+                    batch_size: int, alpha: float, seed: int, labels: np.ndarray | None) -> np.ndarray:
+    return select_cluster_margin(probabilities=probabilities, embeddings=embeddings, labeled_mask=labeled_mask,
+                                 batch_size=batch_size, seed=seed)
+
+
+def _badge(*, probabilities: np.ndarray, embeddings: np.ndarray, labeled_mask: np.ndarray, batch_size: int,
+           alpha: float, seed: int, labels: np.ndarray | None) -> np.ndarray:
+    return select_badge(probabilities=probabilities, embeddings=embeddings, labeled_mask=labeled_mask,
+                        batch_size=batch_size, seed=seed)
+
+
+def _typiclust(*, probabilities: np.ndarray, embeddings: np.ndarray, labeled_mask: np.ndarray, batch_size: int,
+               alpha: float, seed: int, labels: np.ndarray | None) -> np.ndarray:
+    return select_typiclust(embeddings=embeddings, labeled_mask=labeled_mask, batch_size=batch_size, seed=seed)
+
+
+def _cold_start(then: str) -> Strategy:
+    def run(*, probabilities: np.ndarray, embeddings: np.ndarray, labeled_mask: np.ndarray, batch_size: int,
+            alpha: float, seed: int, labels: np.ndarray | None) -> np.ndarray:
+        return select_cold_start(probabilities=probabilities, embeddings=embeddings, labeled_mask=labeled_mask,
+                                 batch_size=batch_size, seed=seed, then=then)
+
+    return run
+
+
 STRATEGIES: dict[str, Strategy] = {
     "random": _random,
     **{measure: _uncertainty_strategy(measure) for measure in MEASURES},
     "msal": _msal_strategy("entropy"),  # the SPEC's MSAL: entropy + distance
     **{f"msal_{measure}": _msal_strategy(measure) for measure in MEASURES},
     "msal_prototypes": _msal_prototypes,
+    "cluster_margin": _cluster_margin,
+    "badge": _badge,
+    "typiclust": _typiclust,
+    **{f"typiclust_{then}": _cold_start(then) for then in COLD_START_THEN},
 }
 
 

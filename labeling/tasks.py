@@ -25,3 +25,12 @@ def labeling_queue_maintain_task() -> dict:
     from labeling.services import labeling_queue_maintain
 
     return labeling_queue_maintain()
+
+
+@shared_task(name="labeling.audit_sample")
+def labeling_audit_sample_task() -> dict:
+    from dataclasses import asdict
+
+    from labeling.services.audit import audit_sample
+
+    return asdict(audit_sample())

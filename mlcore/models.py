@@ -198,6 +198,11 @@ class Prediction(models.Model):
     confirmed_category = models.CharField(max_length=64, blank=True)  # a person's label, once given
     confirmed_at = models.DateTimeField(null=True, blank=True)
     feedback_score = models.FloatField(null=True, blank=True)  # the customer's explicit score in [0, 1]
+    # The production audit (mlcore.audit): a random share of automatic answers, labeled blind by annotators.
+    # audit_propensity is the chance this one had of being drawn; audit_category the gold label it got.
+    audit_propensity = models.FloatField(null=True, blank=True)
+    audit_category = models.CharField(max_length=64, blank=True)
+    audited_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -242,3 +247,23 @@ class NewCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Category(models.Model):
+    """How a category is shown to people: its display name and guideline (what belongs in it, with examples).
+
+    The name is the label the model predicts and every record stores; admins edit the rest. A category
+    without a row here is shown by its name made readable (mlcore.categories.category_display)."""
+
+    name = models.CharField(max_length=64, unique=True)
+    display_name = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True, help_text="When to choose this category, and when not.")
+    examples = models.TextField(blank=True, help_text="Example texts, one per line.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.display_name or self.name

@@ -25,3 +25,17 @@ def prediction_feedback_record(*, ref: str, score: float | None) -> int:
     if score is None:
         return 0
     return Prediction.objects.filter(ref=ref).update(feedback_score=score)
+
+
+def prediction_audit_draw(*, ref: str, propensity: float) -> bool:
+    """The audit drew this automatic answer with that chance. A conditional update, so that of two draws
+    of the same answer (overlapping runs) exactly one claims it: False for the other, or when `ref` has
+    no automatic answer."""
+    return bool(Prediction.objects.filter(ref=ref, escalated=False, audit_propensity__isnull=True)
+                .update(audit_propensity=propensity))
+
+
+def prediction_audit_record(*, ref: str, category: str) -> int:
+    """The gold label annotators (or a reviewer) gave a drawn automatic answer; a later decision replaces it."""
+    return Prediction.objects.filter(ref=ref, escalated=False, audit_propensity__isnull=False).update(
+        audit_category=category, audited_at=timezone.now())

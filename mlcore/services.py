@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from mlcore import heads
 from mlcore.bundle import MANIFEST_FILE, MODEL_FILE, file_sha256
+from mlcore.categories import category_guides_clear
 from mlcore.events import category_added, model_promoted_send_on_commit
-from mlcore.models import ModelVersion, NewCategory, Rollout, TrainingExample
+from mlcore.models import Category, ModelVersion, NewCategory, Rollout, TrainingExample
 from mlcore.selectors import category_names_known, modelversion_active
 from mlcore.starter import starter_inquiries, starter_sentiment, starter_upset
 from mlcore.swap import model_change_announce_on_commit
@@ -217,11 +218,13 @@ CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 
 
 def newcategory_create(*, name: str, description: str = "", origin: str = "", actor=None,
-                       inquiry_ids: list[int] | None = None, taken: set[str] | None = None) -> NewCategory:
+                       inquiry_ids: list[int] | None = None, taken: set[str] | None = None,
+                       display_name: str = "") -> NewCategory:
     """Add a category, and announce it (mlcore.events.category_added) with the texts to label with it.
 
-    ValidationError for a malformed name or one already in use: here, or in `taken` (what the caller's
-    app also knows as categories, e.g. FAQ categories)."""
+    Its Category row (display name, guideline) starts with the description, so annotators see it beside
+    the buttons and admins edit it with the others'. ValidationError for a malformed name or one already
+    in use: here, or in `taken` (what the caller's app also knows as categories, e.g. FAQ categories)."""
     name = name.strip()
     if not CATEGORY_NAME.match(name):
         raise ValidationError("a category name is 2-64 characters: lower-case letters, digits and underscores, "
@@ -233,6 +236,10 @@ def newcategory_create(*, name: str, description: str = "", origin: str = "", ac
             with transaction.atomic():
                 category = NewCategory.objects.create(name=name, description=description.strip(),
                                                       origin=origin[:255], created_by=actor)
+                shown = {"display_name": display_name.strip()[:100], "description": description.strip()}
+                Category.objects.update_or_create(name=name, defaults={k: v for k, v in shown.items() if v})
+            transaction.on_commit(category_guides_clear)
+            category_guides_clear()  # this process may read it before the commit (the admin's next page)
         except IntegrityError as exc:  # created by someone else a moment ago
             raise ValidationError(f"there is already a category {name!r}") from exc
         category_added.send(sender=NewCategory, name=name, inquiry_ids=list(inquiry_ids or []))

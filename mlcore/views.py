@@ -1,5 +1,6 @@
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_replace
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.access import role_required
 from core.roles import ADMIN
 from mlcore import selectors
+from mlcore.audit import audit_by_version
 from mlcore.charts import drift_charts
 from mlcore.pipeline import trainingrun_request
 from mlcore.rollout import rollout_halt, rollout_start
@@ -21,11 +23,16 @@ from mlcore.services import PromotionError, modelversion_promote, modelversion_r
 @csp_replace({"style-src": [SELF, UNSAFE_INLINE]})
 def models_view(request):
     report = selectors.driftreport_latest()
+    versions = selectors.modelversions_recent()
     return render(request, "mlcore/models.html", {
-        "versions": selectors.modelversions_recent(), "runs": selectors.trainingruns_recent(),
+        "versions": versions, "runs": selectors.trainingruns_recent(),
         "active": selectors.modelversion_active(), "drift": report, "rollout": selectors.rollout_running(),
         "charts": drift_charts(report=report, history=selectors.driftreports_recent()),
         "new_categories": selectors.newcategories_progress(),
+        "audits": audit_by_version(versions=[v.version for v in versions]),
+        "audit_share_percent": settings.SUPPORTLOOP_AUDIT_SHARE * 100,
+        "audit_accuracy_min": settings.SUPPORTLOOP_AUDIT_ACCURACY_MIN,
+        "audit_min_samples": settings.SUPPORTLOOP_AUDIT_MIN_SAMPLES,
     })
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from core.process import PerProcess
 from core.roles import AGENT
+from mlcore.categories import category_display
 from mlcore.selectors import modelversion_active, newcategory_names
 from mlcore.starter import CATEGORIES
 from supportdesk.models import (
@@ -187,6 +188,11 @@ def category_choices() -> list[str]:
     labels.update(FAQEntry.objects.order_by("category").values_list("category", flat=True).distinct())
     labels.update(newcategory_names())
     return sorted(labels)
+
+
+def category_choices_display() -> list[tuple[str, str]]:
+    """category_choices() as (name, display name) pairs: the value a form sends, the text an agent reads."""
+    return [(name, category_display(name)) for name in category_choices()]
 
 
 def inquiry_get(*, pk: int) -> Inquiry | None:

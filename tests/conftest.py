@@ -11,6 +11,16 @@ from tests.factories import UserFactory
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _category_guides_fresh():
+    """Display names are cached per process; a test's rows must not leak into the next test's pages."""
+    from mlcore.categories import category_guides_clear
+
+    category_guides_clear()
+    yield
+    category_guides_clear()
+
+
 @pytest.fixture(scope="session")
 def trained_version(django_db_setup, django_db_blocker) -> dict:
     """Train one model on the starter set per test session; tests re-register it as needed."""

@@ -1,5 +1,8 @@
+from labeling.services.comments import itemcomment_add
 from labeling.services.queue import (
     LabelingConflict,
+    LabelingNotFound,
+    annotation_change,
     annotation_current,
     annotation_skip,
     annotation_skip_next,
@@ -8,6 +11,7 @@ from labeling.services.queue import (
     annotation_take,
     annotation_undo,
     annotations_expire,
+    answer_clean,
 )
 from labeling.services.review import (
     item_gold_set,
@@ -28,6 +32,8 @@ from labeling.services.selection import (
 __all__ = [
     "LabelingConflict",
     "LabelingError",
+    "LabelingNotFound",
+    "annotation_change",
     "annotation_current",
     "annotation_skip",
     "annotation_skip_next",
@@ -36,7 +42,9 @@ __all__ = [
     "annotation_take",
     "annotation_undo",
     "annotations_expire",
+    "answer_clean",
     "item_gold_set",
+    "itemcomment_add",
     "labeling_after_promotion",
     "labeling_queue_maintain",
     "labeling_queue_top_up",

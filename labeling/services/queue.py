@@ -13,16 +13,38 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from labeling.answers import NEW_CATEGORY, NONE_OF_THESE
 from labeling.models import Annotation, LabelingItem
 from labeling.realtime import queue_changed_push
 from labeling.selectors import label_choices
 from labeling.services.review import item_labels_complete, item_skipped
 
 CANDIDATES_PER_TRY = 25
+SUGGESTION_MAX = 100
 
 
 class LabelingConflict(Exception):
     """The reservation is gone (expired, used, or never this annotator's)."""
+
+
+class LabelingNotFound(Exception):
+    """No such annotation or item for this person (another annotator's is never revealed)."""
+
+
+def answer_clean(*, label: str, suggestion: str = "") -> tuple[str, str]:
+    """(label, suggestion) as stored, or ValidationError: a category, "none of these", or a new category's name.
+
+    A suggestion is kept only with the answer NEW_CATEGORY, whitespace collapsed."""
+    suggestion = " ".join((suggestion or "").split())
+    if label == NEW_CATEGORY:
+        if not suggestion:
+            raise ValidationError("name the category you suggest")
+        if len(suggestion) > SUGGESTION_MAX:
+            raise ValidationError(f"a suggested category is limited to {SUGGESTION_MAX} characters")
+        return label, suggestion
+    if label != NONE_OF_THESE and label not in label_choices():
+        raise ValidationError(f"{label!r} is not a category")
+    return label, ""
 
 
 def annotations_expire(*, now=None) -> int:
@@ -83,16 +105,16 @@ def annotation_take(*, annotator) -> Annotation | None:
                 continue  # the same annotator took it in another tab a moment ago
 
 
-def annotation_submit(*, annotation_id: int, annotator, label: str) -> Annotation:
-    if label not in label_choices():
-        raise ValidationError(f"{label!r} is not a category")
+def annotation_submit(*, annotation_id: int, annotator, label: str, suggestion: str = "") -> Annotation:
+    label, suggestion = answer_clean(label=label, suggestion=suggestion)
     now = timezone.now()
     with transaction.atomic():
         annotation = Annotation.objects.filter(pk=annotation_id, annotator=annotator).first()
         if annotation is None:
             raise LabelingConflict("this item is not reserved for you")
         done = Annotation.objects.filter(pk=annotation_id, annotator=annotator, label="", skipped=False).update(
-            label=label, submitted_at=now, seconds_spent=(now - annotation.reserved_at).total_seconds(),
+            label=label, suggestion=suggestion, submitted_at=now,
+            seconds_spent=(now - annotation.reserved_at).total_seconds(),
         )
         if not done:
             raise LabelingConflict("this reservation expired or was already answered; take the next item")
@@ -137,7 +159,7 @@ def annotation_undo(*, annotator) -> Annotation:
         if judged:
             raise LabelingConflict("too late to undo: the batch has already been judged")
         done = Annotation.objects.filter(pk=last.pk, label=last.label).update(
-            label="", submitted_at=None, seconds_spent=None, reserved_at=now,
+            label="", suggestion="", submitted_at=None, seconds_spent=None, reserved_at=now,
             expires_at=now + timedelta(seconds=settings.SUPPORTLOOP_LABELING_RESERVATION_SECONDS),
         )
         if not done:
@@ -149,9 +171,37 @@ def annotation_undo(*, annotator) -> Annotation:
     return last
 
 
-def annotation_submit_next(*, annotation_id: int, annotator, label: str) -> Annotation | None:
+def annotation_change(*, annotation_id: int, annotator, label: str, suggestion: str = "") -> Annotation:
+    """Change a label the annotator gave earlier (their history), while its item is not adjudicated.
+
+    Nothing is re-run: an item still collecting labels, or complete and waiting for its batch, is judged
+    later with the new label; an item in review shows the reviewer the new one. Adjudicated (gold) items
+    are final: LabelingConflict."""
+    label, suggestion = answer_clean(label=label, suggestion=suggestion)
+    with transaction.atomic():
+        annotation = (Annotation.objects.filter(pk=annotation_id, annotator=annotator).exclude(label="")
+                      .select_related("item").first())
+        if annotation is None:
+            raise LabelingNotFound("no such label of yours")
+        final = LabelingConflict("this item was already adjudicated, so its labels are final; "
+                                 "your answer was not changed")
+        if annotation.item.status == LabelingItem.Status.GOLD:
+            raise final
+        if (annotation.label, annotation.suggestion) == (label, suggestion):
+            return annotation
+        # Conditional on the item's status, so a reviewer's decision committed meanwhile wins.
+        done = (Annotation.objects.filter(pk=annotation_id, annotator=annotator)
+                .exclude(label="").exclude(item__status=LabelingItem.Status.GOLD)
+                .update(label=label, suggestion=suggestion))
+        if not done:
+            raise final
+    annotation.refresh_from_db()
+    return annotation
+
+
+def annotation_submit_next(*, annotation_id: int, annotator, label: str, suggestion: str = "") -> Annotation | None:
     """Label the reserved item and reserve the next one, so the annotator moves straight on."""
-    annotation_submit(annotation_id=annotation_id, annotator=annotator, label=label)
+    annotation_submit(annotation_id=annotation_id, annotator=annotator, label=label, suggestion=suggestion)
     return annotation_take(annotator=annotator)
 
 

@@ -14,6 +14,7 @@ from labeling import agreement
 from labeling.models import Annotation, LabelingBatch, LabelingItem, ReviewDecision
 from labeling.realtime import queue_changed_push
 from labeling.selectors import label_choices
+from labeling.services.audit import audit_item_gold
 from mlcore.models import TrainingExample
 from mlcore.services import trainingexample_record
 
@@ -32,7 +33,8 @@ def item_gold_set(*, item: LabelingItem, label: str, source: str) -> LabelingIte
     item.gold_source = source
     item.gold_at = timezone.now()
     item.save(update_fields=["status", "gold_label", "gold_source", "gold_at"])
-    trainingexample_record(text=item.text, category=label, source=TrainingExample.Source.GOLD)
+    weight = audit_item_gold(item=item, label=label)  # 1.0 unless the item is one of the audit's draws
+    trainingexample_record(text=item.text, category=label, source=TrainingExample.Source.GOLD, weight=weight)
     return item
 
 
@@ -61,7 +63,7 @@ def item_labels_complete(*, item_id: int) -> None:
     if batch.evaluated_at is not None:
         item.status = LabelingItem.Status.LABELED
         decision = agreement.item_decision(kappa=batch.kappa, labels=labels, required=item.required_labels,
-                                           base_required=batch.annotators_per_item)
+                                           base_required=batch.annotators_per_item, policy=batch.policy or None)
         _apply(item=item, decision=decision, majority=item.required_labels > batch.annotators_per_item)
     elif not batch.items.filter(status=LabelingItem.Status.LABELING).exists():
         labelingbatch_evaluate(batch_id=batch.pk)
@@ -80,23 +82,26 @@ def item_skipped(*, item_id: int) -> None:
 
 
 def labelingbatch_evaluate(*, batch_id: int) -> LabelingBatch:
-    """Batch agreement, then the policy for every complete item; runs once per batch."""
+    """Batch agreement (κ or α, and raw agreement), then the policy for every complete item; runs once per batch."""
     with transaction.atomic():
         batch = LabelingBatch.objects.get(pk=batch_id)
         items = list(batch.items.filter(status=LabelingItem.Status.LABELED))
         labels = {item.pk: _labels(item.pk) for item in items}
-        kappa, measure = agreement.batch_agreement(labels, annotators_per_item=batch.annotators_per_item)
+        summary = agreement.batch_agreement_summary(labels, annotators_per_item=batch.annotators_per_item)
         now = timezone.now()
         if not LabelingBatch.objects.filter(pk=batch_id, evaluated_at__isnull=True).update(
-                evaluated_at=now, kappa=kappa, kappa_measure=measure, policy=agreement.policy_name(kappa)):
+                evaluated_at=now, kappa=summary.kappa, kappa_measure=summary.measure, agreement=summary.agreement,
+                policy=summary.policy):
             return batch
         for item in items:
-            decision = agreement.item_decision(kappa=kappa, labels=labels[item.pk], required=item.required_labels,
-                                               base_required=batch.annotators_per_item)
+            decision = agreement.item_decision(kappa=summary.kappa, labels=labels[item.pk],
+                                               required=item.required_labels,
+                                               base_required=batch.annotators_per_item, policy=summary.policy)
             _apply(item=item, decision=decision, majority=False)
         queue_changed_push()
     batch.refresh_from_db()
-    logger.info("labeling batch %s judged: %s = %s, policy %s", batch.pk, measure, kappa, batch.policy)
+    logger.info("labeling batch %s judged: %s = %s, raw agreement %s, policy %s", batch.pk, summary.measure,
+                summary.kappa, summary.agreement, batch.policy)
     return batch
 
 

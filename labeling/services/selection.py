@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from labeling import strategies
+from labeling.dedup import batch_distinct, text_key
 from labeling.models import LabelingBatch, LabelingItem, PoolText
 from labeling.realtime import queue_changed_push
 from mlcore.models import TrainingExample
@@ -29,23 +30,27 @@ class LabelingError(Exception):
 
 
 def _pool(*, labels: list[str], limit: int) -> tuple[list[dict], np.ndarray | None, np.ndarray | None]:
-    """Unlabeled candidates, newest first, one per distinct text, with the probabilities and embeddings
-    stored at submission when they match the active model's labels (else recomputed)."""
+    """Unlabeled candidates, newest first, one per distinct text key (casing, punctuation and numbers aside:
+    labeling.dedup.text_key) and none with the key of a queued item or a training example, with the
+    probabilities and embeddings stored at submission when they match the active model's labels (else
+    recomputed)."""
     rows: list[dict] = []
-    seen = set(t.strip().lower() for t in LabelingItem.objects.values_list("text", flat=True))
+    seen = set(text_key(t) for t in LabelingItem.objects.values_list("text", flat=True))
+    seen.update(text_key(t) for t in TrainingExample.objects.exclude(category="").values_list("text", flat=True)
+                .iterator(chunk_size=5000))
     inquiries = (
         Inquiry.objects.filter(embedding__isnull=False, confirmed_category="", labeling_item__isnull=True)
         .order_by("-id").values("id", "text", "embedding", "probabilities")[:limit]
     )
     for r in inquiries:
-        key = r["text"].strip().lower()
+        key = text_key(r["text"])
         if key in seen:
             continue
         seen.add(key)
         rows.append({"inquiry_id": r["id"], "text": r["text"], "embedding": r["embedding"],
                      "probabilities": r["probabilities"]})
     for r in PoolText.objects.filter(labeling_item__isnull=True).order_by("-id").values("id", "text")[:limit]:
-        key = r["text"].strip().lower()
+        key = text_key(r["text"])
         if key not in seen and len(rows) < limit:
             seen.add(key)
             rows.append({"pool_text_id": r["id"], "text": r["text"], "embedding": None, "probabilities": None})
@@ -81,14 +86,32 @@ def _references(*, limit: int) -> np.ndarray:
         parts.append(np.vstack(stored))
     texts = list(TrainingExample.objects.exclude(category="").order_by("-id")
                  .values_list("text", flat=True)[: max(0, limit - len(stored))])
-    missing = [t for t in texts if t not in _reference_cache]
+    if texts:
+        parts.append(_embedded(texts))
+    return np.vstack(parts) if parts else np.zeros((0, 384), dtype=np.float32)
+
+
+def _embedded(texts: list[str]) -> np.ndarray:
+    missing = [t for t in dict.fromkeys(texts) if t not in _reference_cache]
     if missing:
         for text, vector in zip(missing, predictor_active().embed(missing), strict=True):
             _reference_cache[text] = vector
         while len(_reference_cache) > REFERENCE_CACHE_MAX:
             _reference_cache.popitem(last=False)
-    if texts:
-        parts.append(np.vstack([_reference_cache[t] for t in texts]))
+    return np.vstack([_reference_cache[t] for t in texts])
+
+
+def _queued(*, limit: int) -> np.ndarray:
+    """Embeddings of the items waiting in the queue (being labeled, labeled, in review): a new batch holds no
+    near-duplicate of these. Inquiries bring their stored embedding; pool texts are embedded (cached)."""
+    rows = list(
+        LabelingItem.objects.filter(status__in=[LabelingItem.Status.LABELING, LabelingItem.Status.LABELED,
+                                                LabelingItem.Status.REVIEW])
+        .order_by("-id").values_list("text", "inquiry__embedding")[:limit]
+    )
+    stored = [np.frombuffer(bytes(b), dtype=np.float32) for _, b in rows if b is not None]
+    texts = [t for t, b in rows if b is None]
+    parts = ([np.vstack(stored)] if stored else []) + ([_embedded(texts)] if texts else [])
     return np.vstack(parts) if parts else np.zeros((0, 384), dtype=np.float32)
 
 
@@ -113,14 +136,22 @@ def labelingbatch_create(*, trigger: str, requested_by=None, size: int | None = 
         rows, probs, emb = _pool(labels=labels, limit=settings.SUPPORTLOOP_LABELING_POOL_MAX)
         if not rows:
             return None
-        refs = _references(limit=settings.SUPPORTLOOP_LABELING_REFERENCE_MAX)
+        refs = np.vstack([_references(limit=settings.SUPPORTLOOP_LABELING_REFERENCE_MAX),
+                          _queued(limit=settings.SUPPORTLOOP_LABELING_REFERENCE_MAX)]).astype(np.float32)
         all_emb = np.vstack([emb, refs]).astype(np.float32)
         all_probs = np.vstack([probs, np.full((len(refs), len(labels)), 1 / len(labels), dtype=np.float32)])
         mask = np.zeros(len(all_emb), dtype=bool)
         mask[len(rows):] = True
-        picks = strategies.select(strategy=strategy, probabilities=all_probs, embeddings=all_emb,
-                                  labeled_mask=mask, batch_size=size, seed=LabelingBatch.objects.count())
+        seed = LabelingBatch.objects.count()
         scores = strategies.uncertainty(probs, measure="margin")
+        # Over-asked by batch_distinct; the most uncertain rest of the pool fills a batch the strategy could not.
+        picks = batch_distinct(
+            pick=lambda n: strategies.select(strategy=strategy, probabilities=all_probs, embeddings=all_emb,
+                                             labeled_mask=mask, batch_size=n, seed=seed),
+            embeddings=emb, references=refs, batch_size=size, threshold=settings.SUPPORTLOOP_LABELING_DUPLICATE_COSINE,
+            fallback=lambda: np.argsort(-scores, kind="stable"))
+        if not len(picks):
+            return None
         with transaction.atomic():
             batch = LabelingBatch.objects.create(
                 trigger=trigger, strategy=strategy, alpha=strategies.ALPHAS.get(strategy), requested_by=requested_by,

@@ -44,6 +44,10 @@ ACCESS = {
                                                       "saved-reply")},
     **{f"labeling:{n}": ANNOTATOR for n in ("annotate", "take", "label", "skip", "undo")},
     "labeling:counts": LABELING,
+    "labeling:history": ANNOTATOR,
+    "labeling:change": ANNOTATOR,
+    "labeling:comment": LABELING,
+    "labeling:suggestions": OVERSIGHT,
     **{f"labeling:{n}": REVIEWER for n in ("review", "review-item", "review-decide")},
     **{f"labeling:{n}": OVERSIGHT for n in ("stats", "fill", "gold-csv", "gold-jsonl")},
 }
@@ -56,7 +60,8 @@ POST_ONLY = {"dashboards:clusters-run", "dashboards:clusters-category",
              *(f"agent:{n}" for n in ("claim", "unclaim", "reply", "category", "resolve", "reassign", "note",
                                       "saved-reply-delete")),
              *(f"supportdesk-api:agent-{n}" for n in ("claim", "unclaim", "reply", "category", "resolve", "reassign")),
-             *(f"labeling:{n}" for n in ("take", "label", "skip", "undo", "review-decide", "fill"))}
+             *(f"labeling:{n}" for n in ("take", "label", "skip", "undo", "review-decide", "fill")),
+             "labeling:change", "labeling:comment"}
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}
 
 

@@ -104,7 +104,7 @@ def test_every_chart_has_axis_titles_and_a_one_category_view_keeps_its_legends(l
         expect(chart.locator(".g-ytitle text")).not_to_have_text("")
     for name in ("nps_trend", "nps_breakdown", "escalations", "categories"):
         expect(page.locator(f'[data-chart="chart-{name}"] .legend .traces').first).to_be_visible()
-    expect(page.locator('[data-chart="chart-categories"] .legend')).to_contain_text("refund")
+    expect(page.locator('[data-chart="chart-categories"] .legend')).to_contain_text("Refund")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "dashboard_refund_1366.png"), full_page=True)
 

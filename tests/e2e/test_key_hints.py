@@ -28,3 +28,17 @@ def test_every_key_hint_on_the_labeling_page_has_readable_contrast(live_server, 
     for i in range(hints.count()):
         ratio = hints.nth(i).evaluate(CONTRAST)
         assert ratio >= 4.5, (hints.nth(i).inner_text(), ratio)
+
+
+def test_every_key_hint_on_the_review_item_page_and_in_the_overlay_has_readable_contrast(live_server, page, login):
+    UserFactory(username="rita", roles=["reviewer"])
+    item = LabelingItemFactory(batch=LabelingBatchFactory(), position=0, text="Where is my parcel?", status="review")
+    login(page, live_server.url, "rita")
+    page.goto(live_server.url + f"/labeling/review/{item.pk}/")
+    page.keyboard.press("?")
+    page.locator("#shortcuts-dialog .shortcut-list kbd").first.wait_for()
+    hints = page.locator("kbd:visible")
+    assert hints.count() >= 10
+    for i in range(hints.count()):
+        ratio = hints.nth(i).evaluate(CONTRAST)
+        assert ratio >= 4.5, (hints.nth(i).inner_text(), ratio)

@@ -82,7 +82,7 @@ def test_every_chart_has_a_title_and_titled_axes_and_fills_its_card(feedback):
 def test_legends_stay_when_a_filter_leaves_a_single_series(feedback):
     charts = _charts(category="refund")
     categories = json.loads(charts["categories"].spec)
-    assert [t["name"] for t in categories["data"]] == ["refund"]  # one trace: plotly would hide its legend
+    assert [t["name"] for t in categories["data"]] == ["Refund"]  # one trace: plotly would hide its legend
     assert categories["layout"]["showlegend"] is True
     escalations = json.loads(charts["escalations"].spec)
     assert [t["name"] for t in escalations["data"]] == ["high risk"]
@@ -95,7 +95,7 @@ def test_a_series_keeps_its_colour_under_a_filter(feedback):
         return next(t["marker"]["color"] for t in json.loads(charts["categories"].spec)["data"] if t["name"] == name)
 
     everything, refunds = _charts(), _charts(category="refund")
-    assert colour(everything, "refund") == colour(refunds, "refund") != colour(everything, "delivery")
+    assert colour(everything, "Refund") == colour(refunds, "Refund") != colour(everything, "Delivery")
 
 
 def test_a_range_without_data_gives_a_sentence_per_chart_instead_of_axes(feedback):

@@ -45,3 +45,29 @@ def test_only_admins_open_it(client, who, bob_agent, alice):
         client.force_login({"agent": bob_agent, "customer": alice}[who])
     r = client.get("/dashboards/operations/")
     assert r.status_code in (302, 403)
+
+
+def test_the_audit_card_shows_the_active_versions_audited_accuracy(client, admin_user, db, settings):
+    from django.utils import timezone
+
+    from mlcore.models import ModelVersion
+    from tests.factories import PredictionFactory
+
+    settings.SUPPORTLOOP_AUDIT_SHARE = 0.02
+    ModelVersion.objects.create(version="v1", status="retired", artifact_prefix="a", sha256="x", snapshot_id="s")
+    ModelVersion.objects.create(version="v2", status="active", artifact_prefix="b", sha256="y", snapshot_id="t")
+    for i in range(4):
+        PredictionFactory(model_version="v1", category="delivery", audit_propensity=0.02, audited_at=timezone.now(),
+                          audit_category="delivery" if i < 3 else "refund")
+    client.force_login(admin_user)
+    html = client.get("/dashboards/operations/").content.decode()
+    assert "Audited accuracy of automatic answers" in html
+    assert "The active version v2: not audited yet" in html and "a random 2% of automatic answers" in html
+    PredictionFactory.create_batch(8, model_version="v2", category="delivery", audit_propensity=0.02,
+                                   audited_at=timezone.now(), audit_category="delivery")
+    PredictionFactory(model_version="v2", audit_propensity=0.02)
+    html = client.get("/dashboards/operations/").content.decode()
+    assert "<strong>100%</strong> for the active version v2" in html and "(95% interval 68–100%)" in html
+    assert "8 of 8 audited answers right; 1 more drawn, awaiting labels." in html
+    v1 = html.split('<tr data-version="v1">', 1)[1].split("</tr>", 1)[0]
+    assert "75% (30–95%)" in v1

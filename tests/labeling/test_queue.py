@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from labeling.answers import NEW_CATEGORY, NONE_OF_THESE
 from labeling.models import Annotation, LabelingItem
 from labeling.services import (
     LabelingConflict,
@@ -15,6 +16,7 @@ from labeling.services import (
     annotation_undo,
     annotations_expire,
 )
+from labeling.services.queue import LabelingNotFound, annotation_change
 from tests.factories import LabelingBatchFactory, LabelingItemFactory, UserFactory
 
 
@@ -179,3 +181,110 @@ def test_an_item_everyone_skips_goes_to_review_and_does_not_hold_its_batch(annie
     batch.refresh_from_db()
     assert hard.status == "review" and batch.evaluated_at is not None
     assert LabelingItem.objects.get(pk=easy.pk).status == "gold"
+
+
+# Answers besides a category, and changes from the annotator's history.
+
+
+def test_none_of_these_is_an_answer(annie):
+    LabelingItemFactory()
+    a = annotation_take(annotator=annie)
+    done = annotation_submit(annotation_id=a.pk, annotator=annie, label=NONE_OF_THESE, suggestion="ignored")
+    assert (done.label, done.suggestion) == (NONE_OF_THESE, "")
+
+
+def test_a_new_category_needs_its_name_of_at_most_100_characters(annie):
+    LabelingItemFactory()
+    a = annotation_take(annotator=annie)
+    for bad in ("", "   ", "x" * 101):
+        with pytest.raises(ValidationError):
+            annotation_submit(annotation_id=a.pk, annotator=annie, label=NEW_CATEGORY, suggestion=bad)
+    assert Annotation.objects.get(pk=a.pk).label == ""  # still reserved, nothing stored
+    done = annotation_submit(annotation_id=a.pk, annotator=annie, label=NEW_CATEGORY,
+                             suggestion="  Card   stolen abroad ")
+    assert (done.label, done.suggestion) == (NEW_CATEGORY, "Card stolen abroad")
+
+
+def test_a_category_answer_keeps_no_suggestion(annie):
+    LabelingItemFactory()
+    a = annotation_take(annotator=annie)
+    assert annotation_submit(annotation_id=a.pk, annotator=annie, label="delivery", suggestion="x").suggestion == ""
+
+
+def test_undo_clears_a_suggestion(annie):
+    LabelingItemFactory()
+    a = annotation_take(annotator=annie)
+    annotation_submit(annotation_id=a.pk, annotator=annie, label=NEW_CATEGORY, suggestion="Card stolen")
+    back = annotation_undo(annotator=annie)
+    assert (back.label, back.suggestion) == ("", "")
+
+
+def _label(person, label: str, suggestion: str = "") -> Annotation:
+    a = annotation_take(annotator=person)
+    return annotation_submit(annotation_id=a.pk, annotator=person, label=label, suggestion=suggestion)
+
+
+def test_change_while_the_item_collects_labels(annie, arthur):
+    item = LabelingItemFactory()
+    mine = _label(annie, "delivery")
+    changed = annotation_change(annotation_id=mine.pk, annotator=annie, label=NEW_CATEGORY, suggestion="Lost card")
+    assert (changed.label, changed.suggestion) == (NEW_CATEGORY, "Lost card")
+    item.refresh_from_db()
+    assert item.status == "labeling" and item.slots_taken == 1  # nothing re-run, nothing reopened
+    back = annotation_change(annotation_id=mine.pk, annotator=annie, label="refund", suggestion="dropped")
+    assert (back.label, back.suggestion) == ("refund", "")
+
+
+def test_a_complete_item_waiting_for_its_batch_is_judged_with_the_changed_label(annie, arthur):
+    batch = LabelingBatchFactory()
+    first = LabelingItemFactory(batch=batch, position=0)
+    second = LabelingItemFactory(batch=batch, position=1)
+    mine = _label(annie, "delivery")  # first
+    assert mine.item_id == first.pk
+    _label(arthur, "refund")  # first: complete, a disagreement
+    first.refresh_from_db()
+    assert first.status == "labeled"
+    annotation_change(annotation_id=mine.pk, annotator=annie, label="refund")
+    first.refresh_from_db()
+    assert first.status == "labeled"  # still waits for its batch
+    _label(annie, "delivery")  # second
+    _label(arthur, "delivery")  # second: the batch is complete and judged (κ = 1 with the change)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.gold_label) == ("gold", "refund")
+    assert (second.status, second.gold_label) == ("gold", "delivery")
+
+
+def test_change_on_an_item_in_review_is_allowed(annie, arthur):
+    item = LabelingItemFactory()
+    mine = _label(annie, "delivery")
+    _label(arthur, "refund")
+    item.refresh_from_db()
+    assert item.status == "review"
+    assert annotation_change(annotation_id=mine.pk, annotator=annie, label=NONE_OF_THESE).label == NONE_OF_THESE
+
+
+def test_change_on_an_adjudicated_item_is_a_conflict(annie, arthur):
+    item = LabelingItemFactory()
+    mine = _label(annie, "delivery")
+    _label(arthur, "delivery")
+    item.refresh_from_db()
+    assert item.status == "gold"
+    with pytest.raises(LabelingConflict, match="already adjudicated"):
+        annotation_change(annotation_id=mine.pk, annotator=annie, label="refund")
+    with pytest.raises(LabelingConflict):
+        annotation_change(annotation_id=mine.pk, annotator=annie, label="delivery")  # final, even unchanged
+    assert Annotation.objects.get(pk=mine.pk).label == "delivery"
+
+
+def test_change_of_someone_elses_label_or_a_reservation_is_not_found(annie, arthur):
+    LabelingItemFactory()
+    theirs = _label(arthur, "delivery")
+    with pytest.raises(LabelingNotFound):
+        annotation_change(annotation_id=theirs.pk, annotator=annie, label="refund")
+    reserved = annotation_take(annotator=annie)
+    with pytest.raises(LabelingNotFound):
+        annotation_change(annotation_id=reserved.pk, annotator=annie, label="refund")
+    with pytest.raises(ValidationError):
+        annotation_change(annotation_id=theirs.pk, annotator=arthur, label="no_such_category")
+    assert Annotation.objects.get(pk=theirs.pk).label == "delivery"

@@ -1,9 +1,12 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
-from labeling.models import LabelingBatch, LabelingItem, ReviewDecision
-from labeling.selectors import annotator_stats, gold_rows, training_labels
+from labeling.answers import NEW_CATEGORY, NONE_OF_THESE
+from labeling.models import Annotation, LabelingBatch, LabelingItem, ReviewDecision
+from labeling.selectors import PeerAgreement, annotator_stats, gold_rows, training_labels
 from labeling.services import annotation_submit, annotation_take, labelingbatches_evaluate_ready, review_decide
+from labeling.services.review import item_labels_complete
 from mlcore.models import TrainingExample
 from tests.factories import InquiryFactory, LabelingBatchFactory, LabelingItemFactory
 
@@ -108,7 +111,8 @@ def test_batch_left_unjudged_is_picked_up_by_the_sweep(annie, arthur):
                                     expires_at=item.created_at, submitted_at=item.created_at)
     assert labelingbatches_evaluate_ready() == 1
     batch.refresh_from_db()
-    assert batch.evaluated_at is not None and batch.policy == "undefined"  # one label throughout
+    assert batch.evaluated_at is not None and batch.kappa is None  # one label throughout: κ undefined
+    assert batch.policy == "full_agreement" and batch.agreement == 1.0
     assert statuses(batch) == ["gold", "gold"]
     assert labelingbatches_evaluate_ready() == 0
 
@@ -124,8 +128,9 @@ def test_annotator_stats(annie, arthur, rita):
     assert stats["annie"].accuracy_vs_gold == 1.0
     assert stats["arthur"].accuracy_vs_gold == 0.75
     batch.refresh_from_db()
-    peer, kappa, n = stats["annie"].peers[0]
-    assert peer == "arthur" and n == 4 and kappa == pytest.approx(batch.kappa)
+    peer = stats["annie"].peers[0]
+    assert peer.peer == "arthur" and peer.n == 4 and peer.kappa == pytest.approx(batch.kappa)
+    assert peer.agreement == 0.75 and batch.agreement == 0.75 and peer.reason == ""
     assert stats["annie"].median_seconds is not None
 
 
@@ -133,7 +138,8 @@ def test_stats_show_not_enough_data_instead_of_nan(annie, arthur):
     batch = make_batch(2)
     label_batch(batch, {annie: ["delivery", "delivery"], arthur: ["delivery", "delivery"]})
     stats = {s.username: s for s in annotator_stats()}
-    assert stats["annie"].peers == [("arthur", None, 2)]
+    assert stats["annie"].peers == [PeerAgreement(peer="arthur", kappa=None, n=2, agreement=1.0,
+                                                  reason="every item got the same label, so kappa is undefined")]
 
 
 def test_gold_rows_and_training_labels(annie, arthur):
@@ -161,3 +167,71 @@ def test_three_annotators_per_item_use_krippendorffs_alpha(annie, arthur, cora):
     assert batch.kappa == pytest.approx(1 - (1 / 6) / (112 / 132))  # 0.80 → accept unanimous
     assert statuses(batch) == ["gold", "gold", "gold", "labeling"]
     assert batch.items.get(position=3).required_labels == 4  # one extra annotator
+
+
+def answer(item, person, label: str, suggestion: str = "") -> None:
+    """A label written straight to the table (the answer form is another page's), then judged as after a submit."""
+    now = item.created_at
+    Annotation.objects.create(item=item, annotator=person, label=label, suggestion=suggestion, reserved_at=now,
+                              expires_at=now, submitted_at=now, seconds_spent=3.0)
+    LabelingItem.objects.filter(pk=item.pk).update(slots_taken=item.annotations.count())
+    item_labels_complete(item_id=item.pk)
+
+
+def test_special_answers_go_to_review_whatever_the_kappa(annie, arthur):
+    batch = make_batch(6)
+    items = list(batch.items.order_by("position"))
+    a = ["delivery", "refund", "order", "invoice", NONE_OF_THESE, NEW_CATEGORY]
+    b = ["delivery", "refund", "order", "invoice", NONE_OF_THESE, NEW_CATEGORY]
+    for item, x, y in zip(items, a, b, strict=True):
+        answer(item, annie, x, "gift cards" if x == NEW_CATEGORY else "")
+        answer(item, arthur, y, "vouchers" if y == NEW_CATEGORY else "")
+    batch.refresh_from_db()
+    assert batch.kappa == pytest.approx(1.0) and batch.policy == "accept_unanimous"  # special answers agree too
+    assert batch.agreement == 1.0
+    assert statuses(batch) == ["gold"] * 4 + ["review"] * 2
+    assert not TrainingExample.objects.filter(category__in=[NONE_OF_THESE, NEW_CATEGORY]).exists()
+
+
+def test_everyone_none_of_these_is_full_agreement_and_still_reviewed(annie, arthur):
+    batch = make_batch(3)
+    for item in batch.items.all():
+        answer(item, annie, NONE_OF_THESE)
+        answer(item, arthur, NONE_OF_THESE)
+    batch.refresh_from_db()
+    assert (batch.kappa, batch.agreement, batch.policy) == (None, 1.0, "full_agreement")
+    assert statuses(batch) == ["review"] * 3
+
+
+def test_raw_agreement_is_stored_with_the_batch(annie, arthur):
+    batch = make_batch(4)
+    label_batch(batch, {annie: ["delivery", "refund", "order", "invoice"],
+                        arthur: ["delivery", "order", "refund", "account"]})
+    batch.refresh_from_db()
+    assert batch.agreement == 0.25 and batch.kappa < 0.6
+
+
+def test_stats_page_in_the_all_same_labels_case_says_agreement_and_why_kappa_is_undefined(client, annie, arthur,
+                                                                                          rita):
+    batch = make_batch(3)
+    label_batch(batch, {annie: ["refund"] * 3, arthur: ["refund"] * 3})
+    client.force_login(rita)
+    page = client.get(reverse("labeling:stats")).content.decode()
+    pairs = page[page.index("Agreement between annotators"):page.index("Recent batches")]
+    assert "annie and arthur" in pairs and "100%" in pairs
+    assert "every item got the same label, so kappa is undefined" in pairs
+    batches = page[page.index("Recent batches"):]
+    assert "100%" in batches and "Cohen&#x27;s κ" in batches and "undefined" in batches
+    assert "every item got the same label, so kappa is undefined" in batches
+    assert "full_agreement" in batches and "full agreement" in batches
+    assert "nan" not in page.lower().replace("unanimous", "")
+
+
+def test_stats_page_with_too_few_shared_items_says_so(client, annie, arthur, rita):
+    batch = make_batch(1)
+    label_batch(batch, {annie: ["refund"], arthur: ["refund"]})
+    client.force_login(rita)
+    page = client.get(reverse("labeling:stats")).content.decode()
+    assert "fewer than 2 shared items" in page and "so kappa is undefined" not in page
+    batch.refresh_from_db()
+    assert batch.policy == "undefined"

@@ -27,6 +27,9 @@ TEXTS = [
     "I can't log in after resetting my password",
     "Where can I find your phone number?",
 ]
+# The starter set has "my package never arrived, order 12345" and "I was charged twice for the same order!":
+# these two are labeled already, so no batch picks them.
+STARTER_VARIANTS = 2
 
 
 @pytest.fixture
@@ -40,8 +43,8 @@ def test_batch_picks_unlabeled_pool_items_with_the_strategy(inquiries, settings)
     inquiries[0].confirmed_category = "delivery"  # an agent already labeled it: not in the pool
     inquiries[0].save()
     batch = labelingbatch_create(trigger="manual", size=4)
-    assert batch.strategy == settings.SUPPORTLOOP_LABELING_STRATEGY == "msal_margin"
-    assert batch.pool_size == len(TEXTS) - 1 + 1
+    assert batch.strategy == settings.SUPPORTLOOP_LABELING_STRATEGY == "typiclust_cluster_margin"
+    assert batch.pool_size == len(TEXTS) - STARTER_VARIANTS + 1  # inquiries[0] is one of the starter variants
     items = list(batch.items.all())
     assert len(items) == 4 and all(i.required_labels == 2 for i in items)
     assert inquiries[0].pk not in {i.inquiry_id for i in items}
@@ -111,10 +114,45 @@ def test_fill_through_a_real_celery_worker(celery_worker_process, trained_versio
 
     faq_starter_load()
     ModelVersion.objects.create(**{**trained_version, "status": "active", "promoted_at": timezone.now()})
-    for text in TEXTS[:4]:
+    for text in TEXTS[STARTER_VARIANTS : STARTER_VARIANTS + 4]:  # the first two are labeled already
         inquiry_submit(text=text)
     from labeling.tasks import labeling_queue_fill_task
 
     result = labeling_queue_fill_task.apply_async(kwargs={"trigger": "manual"}, ignore_result=False)
     batch_id = result.get(timeout=120)
     assert LabelingBatch.objects.get(pk=batch_id).items.count() == 4
+
+
+def test_a_burst_of_near_identical_inquiries_is_represented_once(inquiries, settings):
+    assert settings.SUPPORTLOOP_LABELING_DUPLICATE_COSINE == 0.95
+    burst = [inquiry_submit(text=f"burst {n} where is my order") for n in range(1, 11)]
+    # Different letters, cosine 0.99 with the MiniLM encoder: only the embedding says they are one request.
+    twins = [inquiry_submit(text=t) for t in ("How can I dispute a direct debit transaction?",
+                                              "How do I dispute a direct debit transaction?")]
+    batch = labelingbatch_create(trigger="manual", size=50)
+    texts = list(batch.items.values_list("text", flat=True))
+    assert sum(t.startswith("burst ") for t in texts) == 1
+    assert sum("dispute a direct debit" in t for t in texts) == 1
+    assert len(texts) == len(TEXTS) - STARTER_VARIANTS + 2  # every other inquiry is in: as full as the pool allows
+    assert batch.pool_size == len(TEXTS) - STARTER_VARIANTS + 1 + 2  # the burst counts once in the pool already
+    assert {i.pk for i in burst + twins} & set(batch.items.values_list("inquiry_id", flat=True))
+
+
+def test_nothing_near_what_is_queued_or_labeled(inquiries):
+    from mlcore.models import TrainingExample
+
+    pooltexts_import(texts=["How do I dispute a direct debit transaction?"])
+    first = labelingbatch_create(trigger="manual", size=len(TEXTS) + 1)
+    assert first.items.count() == len(TEXTS) - STARTER_VARIANTS + 1
+    TrainingExample.objects.create(text="Why is the payment on my card still pending?", category="billing",
+                                   source="gold")
+    skipped = [
+        inquiry_submit(text="The courier left my parcel at the WRONG house!!"),  # a trivial variant of a queued item
+        inquiry_submit(text="How can I dispute a direct debit transaction?"),  # cosine 0.99 to the queued pool text
+        inquiry_submit(text="Why is the payment from my card still pending?"),  # cosine 0.99 to a labeled text
+    ]
+    fresh = inquiry_submit(text="Do you deliver on Sundays?")
+    later = labelingbatch_create(trigger="manual", size=10)
+    assert list(later.items.values_list("inquiry_id", flat=True)) == [fresh.pk]
+    assert not {i.pk for i in skipped} & set(later.items.values_list("inquiry_id", flat=True))
+    assert labelingbatch_create(trigger="manual", size=10) is None  # what is left are near-duplicates

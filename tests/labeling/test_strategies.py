@@ -206,13 +206,114 @@ def test_msal_prototypes_prefers_rows_between_two_classes():
     assert set(picks.tolist()) <= set(range(5))
 
 
-def test_select_defaults_to_the_measured_strategy_and_alpha():
-    X, p, mask = pool(n=200)
-    assert S.DEFAULT_STRATEGY in S.STRATEGIES
-    got = S.select(probabilities=p, embeddings=X, labeled_mask=mask, batch_size=10)
-    want = S.select_msal(probabilities=p, embeddings=X, labeled_mask=mask, batch_size=10,
-                         alpha=S.ALPHAS[S.DEFAULT_STRATEGY], measure="margin")
-    assert S.DEFAULT_STRATEGY == "msal_margin" and np.array_equal(got, want)
+def test_select_defaults_to_the_measured_strategy():
+    X, p, mask = pool(n=400, classes=4)  # 80 labeled ≥ 4 per class × 4 classes: past the cold start
+    assert S.DEFAULT_STRATEGY == "typiclust_cluster_margin"
+    got = S.select(probabilities=p, embeddings=X, labeled_mask=mask, batch_size=10, seed=2)
+    want = S.select_cluster_margin(probabilities=p, embeddings=X, labeled_mask=mask, batch_size=10, seed=2)
+    assert np.array_equal(got, want)
+
+
+NEW = ["cluster_margin", "badge", "typiclust", "typiclust_margin", "typiclust_cluster_margin", "typiclust_badge"]
+
+
+@pytest.mark.parametrize("name", NEW)
+@pytest.mark.parametrize("labeled", [0, 12, 150])
+def test_new_strategies_keep_the_contract_and_are_deterministic_for_a_seed(name, labeled):
+    X, p, _ = pool(n=300, dim=16, classes=6, seed=1)
+    mask = np.zeros(len(X), dtype=bool)
+    mask[:labeled] = True
+    runs = [S.select(strategy=name, probabilities=p, embeddings=X, labeled_mask=mask, batch_size=25, seed=s)
+            for s in (4, 4, 5)]
+    picks = runs[0]
+    assert picks.dtype == np.int64 and len(picks) == 25 and len(set(picks.tolist())) == 25
+    assert not mask[picks].any()
+    assert np.array_equal(runs[0], runs[1])
+
+
+def clusters(n_clusters=5, per=40, dim=16, seed=0, spread=0.02):
+    rng = np.random.default_rng(seed)
+    centres = np.eye(dim)[:n_clusters]
+    group = np.repeat(np.arange(n_clusters), per)
+    X = (centres[group] + spread * rng.standard_normal((len(group), dim))).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    return X, group
+
+
+def test_cluster_margin_spreads_the_batch_over_clusters_where_margin_takes_one():
+    X, group = clusters()
+    p = np.tile([0.5, 0.3, 0.2], (len(X), 1))
+    p[group == 0] = [0.34, 0.33, 0.33]  # cluster 0 is the most uncertain: plain margin takes all of it
+    mask = np.zeros(len(X), dtype=bool)
+    margin = S.select_uncertainty(probabilities=p, labeled_mask=mask, batch_size=5, measure="margin")
+    assert set(group[margin].tolist()) == {0}
+    picks = S.select_cluster_margin(probabilities=p, embeddings=X, labeled_mask=mask, batch_size=5, seed=0,
+                                    candidates_per_pick=40, clusters=5)
+    assert len(set(group[picks].tolist())) >= 4
+
+
+def test_round_robin_takes_one_per_group_per_pass_smaller_groups_first():
+    order = np.array([10, 11, 12, 13, 14, 15])
+    group = np.array([0, 0, 0, 1, 2, 2])
+    assert S.round_robin(order=order, group=group, batch_size=6).tolist() == [13, 14, 10, 15, 11, 12]
+
+
+def test_badge_starts_at_the_largest_gradient_and_spends_one_pick_on_rows_that_share_a_gradient():
+    X, group = clusters(n_clusters=4, per=30)
+    p = np.tile([1.0, 0.0, 0.0], (len(X), 1))  # certain: gradient exactly zero, one point for all 60 rows
+    p[group >= 2] = [0.4, 0.35, 0.25]
+    p[75] = [0.35, 0.34, 0.31]  # the largest gradient
+    mask = np.zeros(len(X), dtype=bool)
+    for seed in range(5):
+        picks = S.select_badge(probabilities=p, embeddings=X, labeled_mask=mask, batch_size=3, seed=seed)
+        assert picks[0] == 75
+        assert sorted(group[picks].tolist())[1:] == [2, 3] and (group[picks] < 2).sum() == 1
+
+
+def test_badge_distance_identity_matches_explicit_gradient_embeddings():
+    rng = np.random.default_rng(3)
+    a, x = rng.standard_normal((6, 3)), rng.standard_normal((6, 5))
+    g = np.einsum("ic,id->icd", a, x).reshape(6, -1)
+    explicit = ((g[:, None] - g[None]) ** 2).sum(axis=2)
+    n = (a * a).sum(1) * (x * x).sum(1)
+    identity = n[:, None] + n[None] - 2 * (a @ a.T) * (x @ x.T)
+    assert np.allclose(explicit, identity)
+
+
+def test_typiclust_picks_one_typical_row_per_uncovered_cluster():
+    X, group = clusters(n_clusters=5, per=40)
+    X[0] = X[1] * 0.6 + np.eye(16, dtype=np.float32)[9] * 0.8  # an outlier of cluster 0: never the typical one
+    mask = np.zeros(len(X), dtype=bool)
+    mask[group == 1] = True  # cluster 1 is labeled already
+    for seed in range(5):
+        picks = S.select_typiclust(embeddings=X, labeled_mask=mask, batch_size=4, seed=seed)
+        # |L| + B = 44 k-means clusters split the five true ones: every pick comes from an uncovered region,
+        # most from different true clusters, and an outlier is never the typical row of its region.
+        assert 1 not in group[picks].tolist() and len(set(group[picks].tolist())) >= 3
+        assert 0 not in picks.tolist() and len(set(picks.tolist())) == 4
+
+
+def test_cold_start_switches_from_typiclust_to_the_next_strategy_at_the_threshold():
+    X, p, _ = pool(n=300, dim=16, classes=5, seed=2)
+    mask = np.zeros(len(X), dtype=bool)
+    mask[: int(S.COLD_START_PER_CLASS * 5) - 1] = True  # one label short of the threshold
+    cold = S.select(strategy="typiclust_margin", probabilities=p, embeddings=X, labeled_mask=mask, batch_size=8,
+                    seed=1)
+    assert np.array_equal(cold, S.select_typiclust(embeddings=X, labeled_mask=mask, batch_size=8, seed=1))
+    mask[int(S.COLD_START_PER_CLASS * 5) - 1] = True
+    warm = S.select(strategy="typiclust_margin", probabilities=p, embeddings=X, labeled_mask=mask, batch_size=8,
+                    seed=1)
+    assert np.array_equal(warm, S.select_uncertainty(probabilities=p, labeled_mask=mask, batch_size=8,
+                                                     measure="margin"))
+
+
+def test_kmeans_finds_separated_clusters_and_nearest_centre_assigns_them():
+    X, group = clusters(n_clusters=3, per=30, spread=0.01)
+    centres = S.kmeans(X, k=3, seed=0, iterations=10)
+    assign = S.nearest_centre(points=X, centres=centres, chunk_rows=7)
+    # a clean partition: every true cluster maps to one centre and no centre holds two clusters
+    assert len({tuple(sorted(set(assign[group == g].tolist()))) for g in range(3)}) == 3
+    assert all(len(set(assign[group == g].tolist())) == 1 for g in range(3))
 
 
 def test_the_module_imports_without_django():

@@ -4,8 +4,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from labeling.models import Annotation, LabelingItem
+from labeling.answers import NEW_CATEGORY, NONE_OF_THESE
+from labeling.models import Annotation, ItemComment, LabelingItem
 from labeling.services import annotation_submit, annotation_take
+from mlcore.categories import category_guide_update, category_guides_clear
 from tests.factories import LabelingBatchFactory, LabelingItemFactory, UserFactory
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -25,7 +27,8 @@ def test_annotator_flow_take_label_next(client, annie):
     assert page.status_code == 200 and b"Next item" in page.content
     assert client.post(reverse("labeling:take")).status_code == 302
     page = client.get(reverse("labeling:annotate"))
-    assert b"First inquiry" in page.content and b'data-key="1"' in page.content and b'data-key="s"' in page.content
+    assert b"First inquiry" in page.content
+    assert b'data-shortcut="1"' in page.content and b'data-shortcut="s"' in page.content
     a = Annotation.objects.get(annotator=annie)
     r = client.post(reverse("labeling:label", args=[a.pk]), {"label": "delivery"})
     assert r.status_code == 302
@@ -85,7 +88,7 @@ def test_review_page_shows_everything_and_decides(client, annie, arthur, rita):
     assert item.status == "review"  # one item, one disagreement: not enough data, the middle band
     client.force_login(rita)
     page = client.get(reverse("labeling:review-item", args=[item.pk])).content.decode()
-    assert "annie" in page and "arthur" in page and "delivery 0.55" in page
+    assert "annie" in page and "arthur" in page and "Delivery 0.55" in page
     assert XSS not in page and "&lt;script&gt;" in page
     listing = client.get(reverse("labeling:review")).content.decode()
     assert XSS not in listing and f"#{item.pk}" in listing
@@ -171,3 +174,169 @@ def test_home_sends_annotators_and_reviewers_to_their_pages(client, annie, rita)
     assert client.get(reverse("home"))["Location"] == reverse("labeling:annotate")
     client.force_login(rita)
     assert client.get(reverse("home"))["Location"] == reverse("labeling:review")
+
+
+# The annotator's workspace: answers, guidelines, comments, history, suggestions.
+
+
+@pytest.fixture
+def guides(db):
+    category_guides_clear()
+    category_guide_update(name="delivery", display_name="Parcel delivery", description="Where a <b>parcel</b> is.",
+                          examples="where is my parcel")
+    yield
+    category_guides_clear()
+
+
+def _reserve(client, person, **item):
+    LabelingItemFactory(**item)
+    client.force_login(person)
+    client.post(reverse("labeling:take"))
+    return Annotation.objects.get(annotator=person, label="")
+
+
+def test_annotate_page_shows_display_names_guidelines_and_the_other_answers(client, annie, guides):
+    _reserve(client, annie)
+    page = client.get(reverse("labeling:annotate")).content.decode()
+    assert 'value="delivery"' in page and "Parcel delivery" in page
+    assert "Where a &lt;b&gt;parcel&lt;/b&gt; is." in page and "where is my parcel" in page
+    assert f'value="{NONE_OF_THESE}"' in page and 'data-shortcut="x"' in page
+    assert f'value="{NEW_CATEGORY}"' in page and 'name="suggestion"' in page and 'maxlength="100"' in page
+    assert reverse("labeling:history") in page and 'id="shortcuts-dialog"' in page
+    assert "js/shortcuts.js" in page
+
+
+def test_none_of_these_and_a_suggested_category(client, annie):
+    a = _reserve(client, annie)
+    assert client.post(reverse("labeling:label", args=[a.pk]), {"label": NONE_OF_THESE}).status_code == 302
+    assert Annotation.objects.get(pk=a.pk).label == NONE_OF_THESE
+    b = _reserve(client, annie)
+    r = client.post(reverse("labeling:label", args=[b.pk]), {"label": NEW_CATEGORY, "suggestion": ""})
+    assert r.status_code == 400 and "name the category" in r.content.decode()
+    long = "<i>" + "y" * 120
+    r = client.post(reverse("labeling:label", args=[b.pk]), {"label": NEW_CATEGORY, "suggestion": long})
+    assert r.status_code == 400 and "&lt;i&gt;" + "y" * 120 in r.content.decode()  # the text kept, escaped
+    assert Annotation.objects.get(pk=b.pk).label == ""
+    r = client.post(reverse("labeling:label", args=[b.pk]), {"label": NEW_CATEGORY, "suggestion": "Card stolen"})
+    assert r.status_code == 302
+    assert Annotation.objects.filter(pk=b.pk, label=NEW_CATEGORY, suggestion="Card stolen").exists()
+
+
+def test_a_comment_keeps_the_reservation_and_only_its_author_sees_it(client, annie, arthur):
+    a = _reserve(client, annie, text="Where is it?")
+    r = client.post(reverse("labeling:comment", args=[a.item_id]),
+                    {"text": "two <b>zebras</b>", "back": "annotate"})
+    assert r.status_code == 302 and r["Location"] == reverse("labeling:annotate")
+    page = client.get(reverse("labeling:annotate")).content.decode()
+    assert "Where is it?" in page and "two &lt;b&gt;zebras&lt;/b&gt;" in page
+    assert Annotation.objects.get(pk=a.pk).label == ""  # still reserved
+    b = annotation_take(annotator=arthur)
+    assert b.item_id == a.item_id
+    client.force_login(arthur)
+    assert "zebras" not in client.get(reverse("labeling:annotate")).content.decode()
+
+
+def test_comment_bad_input_is_400_keeping_the_text_and_others_items_404(client, annie, arthur):
+    a = _reserve(client, annie)
+    assert client.post(reverse("labeling:comment", args=[a.item_id]), {"text": " "}).status_code == 400
+    r = client.post(reverse("labeling:comment", args=[a.item_id]), {"text": "z" * 2001 + "<b>"})
+    assert r.status_code == 400 and "z" * 2001 + "&lt;b&gt;" in r.content.decode()
+    r = client.post(reverse("labeling:comment", args=[a.item_id]), {"text": "", "back": "review"})
+    assert r.status_code == 400 and "Inquiry to label" in r.content.decode()  # never the reviewer's page
+    assert client.post(reverse("labeling:comment", args=[a.item_id]), {"flagged": "1"}).status_code == 302
+    assert ItemComment.objects.get().flagged
+    client.force_login(arthur)
+    other = LabelingItemFactory()
+    assert client.post(reverse("labeling:comment", args=[other.pk]), {"text": "hi"}).status_code == 404
+    assert client.post(reverse("labeling:comment", args=[a.item_id]), {"text": "hi"}).status_code == 404
+
+
+def test_reviewer_sees_every_comment_and_flag_and_adds_one(client, annie, arthur, rita):
+    item = LabelingItemFactory()
+    for person, label in ((annie, "delivery"), (arthur, NONE_OF_THESE)):
+        a = annotation_take(annotator=person)
+        annotation_submit(annotation_id=a.pk, annotator=person, label=label)
+        ItemComment.objects.create(item=item, author=person, text=f"note by {person.username}",
+                                   flagged=person == arthur)
+    item.refresh_from_db()
+    assert item.status == "review"
+    client.force_login(rita)
+    url = reverse("labeling:review-item", args=[item.pk])
+    page = client.get(url).content.decode()
+    assert "note by annie" in page and "note by arthur" in page and "Flagged" in page
+    assert "None of these" in page and "Delivery" in page and "raw agreement" in page
+    r = client.post(reverse("labeling:comment", args=[item.pk]), {"text": "agree with arthur", "back": "review"})
+    assert r.status_code == 302 and r["Location"] == url
+    assert "agree with arthur" in client.get(url).content.decode()
+    r = client.post(reverse("labeling:comment", args=[item.pk]), {"text": "", "back": "review"})
+    assert r.status_code == 400 and "write a comment" in r.content.decode()
+
+
+def test_history_lists_and_changes_answers_409_once_adjudicated(client, annie, arthur):
+    settled = LabelingItemFactory(batch=LabelingBatchFactory(), position=0, text="settled")
+    open_item = LabelingItemFactory(batch=LabelingBatchFactory(), position=0, text="still open")
+    mine = {}
+    for _ in range(2):
+        a = annotation_take(annotator=annie)
+        mine[a.item_id] = annotation_submit(annotation_id=a.pk, annotator=annie, label="delivery")
+    b = annotation_take(annotator=arthur)
+    assert b.item_id == settled.pk
+    annotation_submit(annotation_id=b.pk, annotator=arthur, label="delivery")  # unanimous: gold
+    client.force_login(annie)
+    page = client.get(reverse("labeling:history")).content.decode()
+    assert "still open" in page and "settled" in page and "Adjudicated" in page
+    assert page.count('class="history-change"') == 1
+    change = reverse("labeling:change", args=[mine[open_item.pk].pk])
+    r = client.post(change, {"label": NEW_CATEGORY, "suggestion": "Crypto <b>"})
+    assert r.status_code == 302
+    assert Annotation.objects.get(pk=mine[open_item.pk].pk).suggestion == "Crypto <b>"
+    r = client.post(change, {"label": NEW_CATEGORY, "suggestion": ""})
+    assert r.status_code == 400
+    r = client.post(change, {"label": "nope", "suggestion": "kept <i>text</i>"})
+    assert r.status_code == 400 and "kept &lt;i&gt;text&lt;/i&gt;" in r.content.decode()
+    r = client.post(reverse("labeling:change", args=[mine[settled.pk].pk]), {"label": "refund"})
+    assert r.status_code == 409 and "already adjudicated" in r.content.decode()
+    assert Annotation.objects.get(pk=mine[settled.pk].pk).label == "delivery"
+    theirs = Annotation.objects.get(annotator=arthur)
+    assert client.post(reverse("labeling:change", args=[theirs.pk]), {"label": "refund"}).status_code == 404
+
+
+def test_history_shows_nobody_elses_labels(client, annie, arthur):
+    LabelingItemFactory(text="shared")
+    for person, label in ((arthur, "refund"), (annie, "delivery")):
+        a = annotation_take(annotator=person)
+        annotation_submit(annotation_id=a.pk, annotator=person, label=label)
+    client.force_login(annie)
+    page = client.get(reverse("labeling:history")).content.decode()
+    rows = re.search(r'<ul class="history">.*?</ul>', page, re.S).group(0)
+    assert "arthur" not in page and 'selected>Refund' not in rows
+
+
+def test_suggestions_page_for_reviewers_and_admins(client, annie, arthur, rita):
+    item = LabelingItemFactory()
+    for person, text in ((annie, "Card stolen"), (arthur, "card STOLEN")):
+        a = annotation_take(annotator=person)
+        annotation_submit(annotation_id=a.pk, annotator=person, label=NEW_CATEGORY, suggestion=text)
+    LabelingItem.objects.filter(pk=item.pk).update(status="review")
+    client.force_login(rita)
+    page = client.get(reverse("labeling:suggestions")).content.decode()
+    assert "Card stolen" in page and "card STOLEN" in page and reverse("labeling:review-item", args=[item.pk]) in page
+    assert "/admin/" not in page.split("<main", 1)[1]  # a reviewer cannot add categories
+    client.force_login(UserFactory(username="ada", is_staff=True, is_superuser=True))
+    page = client.get(reverse("labeling:suggestions")).content.decode()
+    assert "name=card_stolen" in page
+    client.force_login(annie)
+    assert client.get(reverse("labeling:suggestions")).status_code == 403
+
+
+def test_workspace_forms_need_csrf(annie):
+    from django.test import Client
+
+    item = LabelingItemFactory()
+    a = annotation_take(annotator=annie)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(annie)
+    assert client.post(reverse("labeling:comment", args=[item.pk]), {"text": "x"}).status_code == 403
+    assert client.post(reverse("labeling:change", args=[a.pk]), {"label": "refund"}).status_code == 403
+    page = client.get(reverse("labeling:annotate")).content.decode()
+    assert page.count("csrfmiddlewaretoken") >= 5

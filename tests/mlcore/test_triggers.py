@@ -8,7 +8,8 @@ from mlcore.models import DriftReport, TrainingExample, TrainingRun
 from mlcore.triggers import Facts, retrain_check, retrain_facts, retrain_reasons
 from tests.factories import PredictionFactory
 
-RULES = {"gold_threshold": 200, "corrections_min": 30, "accuracy_min": 0.85, "drop_max": 0.05, "every_hours": 168}
+RULES = {"gold_threshold": 200, "corrections_min": 30, "accuracy_min": 0.85, "drop_max": 0.05, "every_hours": 168,
+         "audit_min_samples": 30, "audit_accuracy_min": 0.8}
 
 
 def facts(**kw) -> Facts:
@@ -99,3 +100,43 @@ def test_the_facts_name_a_new_category_once_it_has_its_gold_labels_and_only_unti
     assert retrain_facts().categories_ready == ("card_arrival",)
     TrainingRun.objects.create(status=TrainingRun.Status.REJECTED, trigger="gold_labels")  # tried, not learnt
     assert retrain_facts().categories_ready == ()  # until a new gold label comes in
+
+
+@pytest.mark.parametrize(("n", "acc", "fires"), [
+    (30, 0.79, True),    # below 0.8 on enough audits
+    (30, 0.80, False),   # at 0.8: not below
+    (29, 0.10, False),   # too few audits to judge
+    (0, None, False),    # not audited yet
+])
+def test_audited_accuracy_of_automatic_answers(n, acc, fires):
+    got = retrain_reasons(facts=facts(audited=n, audited_accuracy=acc), **RULES)
+    assert ("accuracy" in [t for t, _ in got]) is fires
+    if fires:
+        assert "audited accuracy 0.790" in got[0][1] and "30 audits" in got[0][1]
+
+
+def test_facts_hold_the_active_versions_audits_since_the_last_run(active_model):
+    old = TrainingRun.objects.create(trigger="manual", status="succeeded")
+    TrainingRun.objects.filter(pk=old.pk).update(created_at=timezone.now() + timedelta(seconds=1))
+    before = timezone.now() - timedelta(hours=1)
+    PredictionFactory.create_batch(5, model_version=active_model.version, audit_propensity=0.02,
+                                   audit_category="refund", audited_at=before)  # before the run: already acted on
+    later = timezone.now() + timedelta(minutes=5)
+    PredictionFactory.create_batch(3, model_version=active_model.version, category="delivery",
+                                   audit_propensity=0.02, audited_at=later,
+                                   audit_category=factory.Iterator(["delivery", "delivery", "refund"]))
+    PredictionFactory(model_version="v0", audit_propensity=0.02, audit_category="refund", audited_at=later)
+    f = retrain_facts()
+    assert f.audited == 3 and f.audited_accuracy == pytest.approx(2 / 3)
+
+
+def test_check_retrains_when_the_audit_finds_the_automation_wrong(active_model, settings,
+                                                                  django_capture_on_commit_callbacks):
+    settings.SUPPORTLOOP_AUDIT_MIN_SAMPLES = 4
+    settings.SUPPORTLOOP_AUDIT_ACCURACY_MIN = 0.8
+    PredictionFactory.create_batch(4, model_version=active_model.version, category="delivery",
+                                   audit_propensity=0.02, audited_at=timezone.now() + timedelta(seconds=1),
+                                   audit_category=factory.Iterator(["delivery", "refund"]))
+    with django_capture_on_commit_callbacks(execute=False):
+        run = retrain_check()
+    assert run.trigger == "accuracy" and "audited accuracy 0.500" in run.reason

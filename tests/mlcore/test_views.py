@@ -161,8 +161,36 @@ def test_the_model_page_says_which_new_categories_are_held_back(client, admin_us
     TrainingExample.objects.create(text="card", category="card_arrival", source="gold")
     client.force_login(admin_user)
     html = client.get(reverse("models:index")).content.decode()
-    assert "<strong>card_arrival</strong>: 1 of 2 gold labels — held back from training until then" in html
+    assert "<strong>Card arrival</strong>: 1 of 2 gold labels — held back from training until then" in html
     assert "&lt;b&gt;odd&lt;/b&gt;" in html
     TrainingExample.objects.create(text="card 2", category="card_arrival", source="gold")
     html = client.get(reverse("models:index")).content.decode()
     assert "2 of 2 gold labels — included in the next training" in html
+
+
+def test_the_model_page_shows_the_audit_of_automatic_answers_per_version(client, admin_user, active_model, settings):
+    from django.utils import timezone
+
+    from mlcore.categories import category_guide_update
+    from tests.factories import PredictionFactory
+
+    settings.SUPPORTLOOP_AUDIT_SHARE = 0.02
+    ModelVersion.objects.create(version="v-new", status="candidate", artifact_prefix="x", sha256="y", snapshot_id="z")
+    v = active_model.version
+    for i in range(10):
+        PredictionFactory(model_version=v, category="delivery", audit_propensity=0.02, audited_at=timezone.now(),
+                          audit_category="delivery" if i < 9 else "refund")
+    PredictionFactory(model_version=v, audit_propensity=0.02)  # drawn, not labeled yet
+    PredictionFactory.create_batch(20, model_version=v)
+    cat = next(iter((active_model.metrics.get("heldout") or active_model.metrics)["per_category_accuracy"]))
+    category_guide_update(name=cat, display_name="Shown <as> this")
+    client.force_login(admin_user)
+    r = client.get(reverse("models:index"))
+    html = r.content.decode()
+    assert "Audit of automatic answers" in html and "A random 2% of automatic answers" in html
+    rows = {a.version: a for a in r.context["audits"]}
+    assert (rows[v].automatic, rows[v].drawn, rows[v].estimate.n, rows[v].pending) == (31, 11, 10, 1)
+    assert "0.900" in html and "0.596–0.982" in html  # Wilson's 95% interval for 9 of 10
+    new_row = html.split('<tr data-version="v-new">', 1)[1].split("</tr>", 1)[0]
+    assert "not audited yet" in new_row
+    assert "Shown &lt;as&gt; this: " in html  # categories by their display name, escaped

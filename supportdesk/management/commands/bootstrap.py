@@ -3,6 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from mlcore.categories import category_guides_starter_load
 from mlcore.pipeline import TrainingBusy
 from mlcore.selectors import modelversion_active
 from mlcore.services import TrainingError, starter_load
@@ -32,6 +33,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Demo accounts: see {path}")
         added = starter_load()
         self.stdout.write(f"Starter set: {added} new examples")
+        category_guides_starter_load()
         faq_starter_load()
         if modelversion_active() is None:
             self.stdout.write("No active model: training the first one...")
