@@ -137,7 +137,7 @@ def clusterruns_nightly() -> list[ClusterRun]:
 
 
 def topic_category_create(*, cluster_id: int, name: str, description: str = "", faq_question: str = "",
-                          faq_answer: str = "", actor=None) -> NewCategory:
+                          faq_answer: str = "", display_name: str = "", actor=None) -> NewCategory:
     """Turn a topic of escalated inquiries into a new category (SPEC §4.6): the category (mlcore), an FAQ
     entry when an answer is given, and, through mlcore.events.category_added, the topic's inquiries queued
     for the annotators with the new category among their choices; all in one transaction.
@@ -158,7 +158,8 @@ def topic_category_create(*, cluster_id: int, name: str, description: str = "", 
         if made:
             raise ValidationError(f"this topic already became the category {made!r}")
         category = newcategory_create(
-            name=name, description=description, actor=actor, inquiry_ids=cluster.member_ids,
+            name=name, description=description, display_name=display_name, actor=actor,
+            inquiry_ids=cluster.member_ids,
             origin=f"topic {cluster.label} ({cluster.name}) of clustering run #{cluster.run_id}",
             taken=set(category_choices()))
         entry = None

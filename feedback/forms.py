@@ -50,6 +50,9 @@ class TopicCategoryForm(forms.Form):
                                    "(like card_arrival)."},
         help_text="Lower-case letters, digits and underscores, like card_arrival.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    display_name = forms.CharField(label="Display name (optional)", max_length=100, required=False,
+                                   help_text="What people read in the product, like Card arrival; the name made "
+                                             "readable when empty.")
     description = forms.CharField(label="Description", max_length=1000,
                                   widget=forms.Textarea(attrs={"rows": 2}),
                                   help_text="What belongs in it, for the people who label and answer it.")

@@ -75,7 +75,7 @@ class TrainingRun(models.Model):
         MANUAL = "manual", "Admin button"
         GOLD_LABELS = "gold_labels", "New gold labels"
         DRIFT = "drift", "Critical drift"
-        ACCURACY = "accuracy", "Accuracy on agent corrections"
+        ACCURACY = "accuracy", "Falling accuracy (agent corrections or the audit)"
         SCHEDULE = "schedule", "Schedule"
         BOOTSTRAP = "bootstrap", "First run (bootstrap)"
         COMMAND = "command", "Command line"

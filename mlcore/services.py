@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from mlcore import heads
 from mlcore.bundle import MANIFEST_FILE, MODEL_FILE, file_sha256
-from mlcore.categories import category_guides_clear
+from mlcore.categories import category_display, category_display_taken, category_guides_clear
 from mlcore.events import category_added, model_promoted_send_on_commit
 from mlcore.models import Category, ModelVersion, NewCategory, Rollout, TrainingExample
 from mlcore.selectors import category_names_known, modelversion_active
@@ -224,7 +224,8 @@ def newcategory_create(*, name: str, description: str = "", origin: str = "", ac
 
     Its Category row (display name, guideline) starts with the description, so annotators see it beside
     the buttons and admins edit it with the others'. ValidationError for a malformed name or one already
-    in use: here, or in `taken` (what the caller's app also knows as categories, e.g. FAQ categories)."""
+    in use: here, or in `taken` (what the caller's app also knows as categories, e.g. FAQ categories), and
+    for a display name (or, without one, the name made readable) another category is already shown as."""
     name = name.strip()
     if not CATEGORY_NAME.match(name):
         raise ValidationError("a category name is 2-64 characters: lower-case letters, digits and underscores, "
@@ -232,6 +233,9 @@ def newcategory_create(*, name: str, description: str = "", origin: str = "", ac
     with transaction.atomic():
         if name in category_names_known() | (taken or set()):
             raise ValidationError(f"there is already a category {name!r}")
+        other = category_display_taken(name=name, display_name=display_name)
+        if other:
+            raise ValidationError(f"the category {other} is already shown as “{category_display(other)}”")
         try:
             with transaction.atomic():
                 category = NewCategory.objects.create(name=name, description=description.strip(),

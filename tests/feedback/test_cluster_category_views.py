@@ -129,3 +129,17 @@ def test_the_runs_fragment_marks_finished_runs(client, admin_user):
     client.force_login(admin_user)
     html = client.get("/dashboards/clusters/runs/").content.decode()
     assert f'id="cluster-run-{done.pk}" data-final' in html and html.count("data-final") == 1
+
+
+def test_the_admin_names_the_category_people_read(client, admin_user):
+    from mlcore.categories import category_display, category_guide_update
+
+    topic = _topic()
+    client.force_login(admin_user)
+    assert _post(client, topic, display_name="Card never came").status_code == 302
+    assert category_display("card_arrival") == "Card never came"
+    other = _topic()
+    category_guide_update(name="refund", display_name="Money back")
+    r = _post(client, other, name="refunds", display_name="money BACK")
+    assert r.status_code == 400 and "already shown as" in r.content.decode()
+    assert not NewCategory.objects.filter(name="refunds").exists()
