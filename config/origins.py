@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.request import is_same_domain, split_domain_port, validate_host
 
@@ -109,4 +108,15 @@ class SameOriginValidator:
             return await self.application(scope, receive, send)
         logger.warning("websocket %s refused: Origin %r is not this site's", scope.get("path"),
                        _header(scope, b"origin"))
-        return await WebsocketDenier()(scope, receive, send)
+        return await websocket_refuse(receive=receive, send=send)
+
+
+async def websocket_refuse(*, receive, send) -> None:
+    """Refuse a handshake: a close before the accept, which the server answers with HTTP 403.
+
+    Plain ASGI rather than channels' WebsocketDenier, which is a whole consumer: it also opens a channel on
+    the channel layer and waits on it (a blocking Redis read per refused socket), and a consumer cancelled
+    in that read kept an event loop from closing (issue #17)."""
+    message = await receive()
+    if message["type"] == "websocket.connect":
+        await send({"type": "websocket.close"})

@@ -106,6 +106,19 @@ async def test_a_refused_handshake_is_closed_before_it_opens():
     await comm.disconnect()
 
 
+async def test_a_refused_handshake_never_touches_the_channel_layer(monkeypatch):
+    import channels.consumer
+
+    def no_layer(alias="default"):
+        raise AssertionError(f"a refused socket opened a channel on the layer {alias!r}")
+
+    monkeypatch.setattr(channels.consumer, "get_channel_layer", no_layer)
+    comm = WebsocketCommunicator(SameOriginValidator(Accept.as_asgi()), "/ws/x/",
+                                 headers=[(b"origin", b"http://evil.example"), (b"host", HOST.encode())])
+    assert await comm.connect(timeout=5) == (False, 1000)
+    await comm.wait(timeout=1)  # the refusal has ended: nothing is left running on the loop
+
+
 @pytest.fixture
 def agent_cookie(transactional_db) -> bytes:
     client = Client()
