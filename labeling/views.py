@@ -264,8 +264,10 @@ def suggestions_view(request):
 @role_required(REVIEWER, ADMIN)
 def stats_view(request):
     adjudicated_only = peer_kappa_adjudicated_only(viewer=request.user)
+    annotators = annotator_stats(adjudicated_only=adjudicated_only)
+    pairs = [(a.username, p) for a in annotators for p in a.peers if a.username < p.peer]  # each pair once
     return render(request, "labeling/stats.html", {
-        "annotators": annotator_stats(adjudicated_only=adjudicated_only), "adjudicated_only": adjudicated_only,
+        "annotators": annotators, "pairs": pairs, "adjudicated_only": adjudicated_only,
         "batches": batches_recent(), "counts": queue_counts(annotator=None),
     })
 

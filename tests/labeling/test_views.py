@@ -127,7 +127,6 @@ def test_stats_and_exports(client, annie, arthur, rita):
     assert row["label"] == "delivery" and row["text"] == '=HYPERLINK("http://evil")'
 
 
-
 def test_stats_page_shows_a_reviewer_annotator_kappa_over_adjudicated_items_only(client, annie, rita):
     rex = UserFactory(username="rex", roles=["reviewer", "annotator"])
     batch = LabelingBatchFactory(annotators_per_item=2)
@@ -144,6 +143,7 @@ def test_stats_page_shows_a_reviewer_annotator_kappa_over_adjudicated_items_only
     client.force_login(rex)
     page = client.get(reverse("labeling:stats")).content.decode()
     assert "(3 shared)" not in page and "adjudicated items only" in page
+    assert "No adjudicated items shared by two annotators yet." in page  # the pairs table is not left empty
 
 
 @pytest.mark.django_db
