@@ -1,4 +1,4 @@
-"""Throughput of the real process layout: hello-world, classify-only and the full inquiry path.
+"""Throughput of the real process layout: hello-world, classify-only and the full inquiry path, against the lean view.
 
     .venv/bin/python bench/serve.py [--layout uvicorn|gunicorn|both] [--duration 20] [--rounds 4] [--connections 16]
 
@@ -9,7 +9,9 @@ Debian's `wrk` on loopback (texts read from ../shared/data at run time). Each en
 into rounds run in A B C C B A order, so that load from other processes drifting during the run does not
 favour one endpoint. Each round also opens its 16 keep-alive connections anew, and the workers' accept race
 splits them unevenly (in one run classify made 272 req/s split 3/13 and 309 split 9/7): more, shorter rounds
-average that out. Table to stderr, one JSON line to stdout.
+average that out. The lean reference (bench/lean_serve.py: the leanest Django view doing only the model call,
+every MatMul int8, gunicorn 2 sync workers in a process of its own) runs in the same rounds, and the full path's
+ratio to it is issue #17's target (>= 0.6, p95 <= 60 ms). Table to stderr, one JSON line to stdout.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.lean_serve import CLASSIFY_PATH, lean_start  # noqa: E402
 from scripts.postgres_server import postgres_start, postgres_stop  # noqa: E402
 from scripts.redis_server import free_port, redis_start  # noqa: E402
 from scripts.run import web_command  # noqa: E402
@@ -42,7 +45,8 @@ from scripts.run import web_command  # noqa: E402
 PY = sys.executable
 DATA = ROOT.parent / "shared" / "data" / "bitext" / "train.csv"
 ENDPOINTS = [("hello", "GET", "/bench/hello/"), ("classify", "POST", "/bench/classify/"),
-             ("full", "POST", "/api/inquiries/")]
+             ("full", "POST", "/api/inquiries/"), ("lean", "POST", CLASSIFY_PATH)]
+LEAN_TARGET = {"ratio_full_lean": 0.6, "full_p95_ms": 60.0}  # issue #17
 # The per-client token bucket (20 burst, 0.5/s) would answer 429 to one loopback client: keep it running, never dry.
 RATE_CAPACITY = "1000000000"
 PRIVATE = {"DATABASE_URL", "DATABASE_TEST_NAME", "ARTIFACTS_DIR", "ARTIFACTS_BACKEND", "CACHE_URL",
@@ -110,6 +114,7 @@ def lua_write(*, path: Path, method: str, url_path: str, bodies: list[str]) -> P
 
 def scripts_write(*, directory: Path, texts: list[str]) -> dict[str, Path]:
     bodies = {"hello": [], "classify": [json.dumps({"text": t}) for t in texts],
+              "lean": [json.dumps({"text": t}) for t in texts],
               "full": [json.dumps({"text": t, "email": f"customer{i}@example.com"}) for i, t in enumerate(texts)]}
     return {name: lua_write(path=directory / f"{name}.lua", method=method, url_path=url_path, bodies=bodies[name])
             for name, method, url_path in ENDPOINTS}
@@ -263,24 +268,29 @@ def sandbox_teardown(*, redis, pg_dir, var_dir: Path, keep: bool) -> None:
         shutil.rmtree(var_dir, ignore_errors=True)
 
 
-def layout_bench(*, layout: str, env: dict[str, str], args: argparse.Namespace, scripts: dict[str, Path]) -> dict:
+def layout_bench(*, layout: str, env: dict[str, str], args: argparse.Namespace, scripts: dict[str, Path],
+                 lean: subprocess.Popen, lean_port: int) -> dict:
     var_dir = Path(env["SUPPORTLOOP_VAR_DIR"])
     port, log_path = free_port(), var_dir / f"web-{layout}.log"
     proc = web_start(layout=layout, env=env, port=port, workers=args.workers, log_path=log_path)
+
+    def target(name: str) -> tuple[int, int]:  # (port, master pid) serving the endpoint
+        return (lean_port, lean.pid) if name == "lean" else (port, proc.pid)
+
     try:
         wait_healthy(port=port, proc=proc)
         result: dict = {"command": " ".join(proc.args), "loadavg_before": [round(x, 2) for x in os.getloadavg()],
                         "endpoints": {}}
         for name, _method, _path in ENDPOINTS:
             if args.warmup > 0:
-                wrk_run(port=port, script=scripts[name], args=args, seconds=args.warmup)
+                wrk_run(port=target(name)[0], script=scripts[name], args=args, seconds=args.warmup)
         rounds: dict[str, list[dict]] = {name: [] for name, _m, _p in ENDPOINTS}
         for r in range(args.rounds):  # A B C C B A ...: a drifting machine load weighs on every endpoint alike
             for name, _method, _path in (ENDPOINTS if r % 2 == 0 else ENDPOINTS[::-1]):
                 time.sleep(1)  # requests still in flight when the previous run stopped
                 before = inquiries_count(env=env) if name == "full" else 0
-                figures = wrk_run_split(port=port, master=proc.pid, script=scripts[name], args=args,
-                                        seconds=args.duration / args.rounds)
+                figures = wrk_run_split(port=target(name)[0], master=target(name)[1], script=scripts[name],
+                                        args=args, seconds=args.duration / args.rounds)
                 if name == "full":
                     time.sleep(1)  # let requests in flight when wrk stopped finish
                     figures["inquiries_stored"] = inquiries_count(env=env) - before
@@ -301,9 +311,12 @@ def layout_bench(*, layout: str, env: dict[str, str], args: argparse.Namespace, 
     ep = result["endpoints"]
     result.update(ratio_full_classify=round(ep["full"]["rps"] / ep["classify"]["rps"], 3),
                   ratio_classify_hello=round(ep["classify"]["rps"] / ep["hello"]["rps"], 3),
+                  ratio_full_lean=round(ep["full"]["rps"] / ep["lean"]["rps"], 3),
                   errors=sum(e["non_2xx"] + e["socket_errors"] for e in ep.values()),
                   server_log=log_scan(path=log_path))
-    result["pass"] = result["ratio_full_classify"] >= 0.5 and result["errors"] == 0
+    result["lean_target_met"] = (result["ratio_full_lean"] >= LEAN_TARGET["ratio_full_lean"]
+                                 and ep["full"]["p95_ms"] <= LEAN_TARGET["full_p95_ms"])
+    result["pass"] = result["ratio_full_classify"] >= 0.5 and result["errors"] == 0 and result["lean_target_met"]
     return result
 
 
@@ -318,7 +331,10 @@ def table_print(*, results: dict[str, dict]) -> None:
         verdict = "PASS" if res["pass"] else "FAIL"
         print(f"{layout:<9} full/classify {res['ratio_full_classify']:.2f} (target >= 0.50), classify/hello "
               f"{res['ratio_classify_hello']:.2f}, errors {res['errors']}, 'database is locked' in log "
-              f"{res['server_log']['database_is_locked']}: {verdict}", file=sys.stderr)
+              f"{res['server_log']['database_is_locked']}", file=sys.stderr)
+        print(f"{layout:<9} full/lean {res['ratio_full_lean']:.2f} (target >= {LEAN_TARGET['ratio_full_lean']:.2f}), "
+              f"full p95 {res['endpoints']['full']['p95_ms']:.1f} ms (target <= {LEAN_TARGET['full_p95_ms']:.0f}): "
+              f"{verdict}", file=sys.stderr)
     print(file=sys.stderr, flush=True)
 
 
@@ -345,7 +361,7 @@ def main() -> int:
     layouts = ["uvicorn", "gunicorn"] if args.layout == "both" else [args.layout]
     loadavg_start = [round(x, 2) for x in os.getloadavg()]
     var_dir = Path(tempfile.mkdtemp(prefix="supportloop-bench-"))
-    redis = pg_dir = None
+    redis = pg_dir = lean = None
     try:
         redis_port = free_port()
         redis = redis_start(directory=var_dir / "redis", port=redis_port, persist=False)
@@ -354,8 +370,17 @@ def main() -> int:
             env["DATABASE_URL"], pg_dir = postgres_start(port=free_port())
         prepare(env=env)
         scripts = scripts_write(directory=var_dir, texts=texts_load(path=args.data, count=args.texts))
-        results = {layout: layout_bench(layout=layout, env=env, args=args, scripts=scripts) for layout in layouts}
+        lean_port = free_port()
+        lean = lean_start(port=lean_port, cache=Path(env["SUPPORTLOOP_CACHE_DIR"]), workers=args.workers,
+                          log_path=var_dir / "lean.log", env=env)
+        wait_healthy(port=lean_port, proc=lean)
+        results = {layout: layout_bench(layout=layout, env=env, args=args, scripts=scripts, lean=lean,
+                                        lean_port=lean_port) for layout in layouts}
     finally:
+        if lean is not None:
+            proc_stop(proc=lean, name="lean")
+            with suppress(ProcessLookupError):
+                os.killpg(lean.pid, signal.SIGKILL)
         sandbox_teardown(redis=redis, pg_dir=pg_dir, var_dir=var_dir, keep=args.keep)
     table_print(results=results)
     summary = {"bench": "serve", "database": args.database, "duration_s": args.duration, "rounds": args.rounds,
@@ -363,7 +388,8 @@ def main() -> int:
                "wrk_threads": args.threads, "web_workers": int(args.workers), "texts": args.texts,
                "rate_limit_capacity": int(RATE_CAPACITY), "cpu_count": os.cpu_count(), "loadavg_start": loadavg_start,
                "loadavg_end": [round(x, 2) for x in os.getloadavg()], "layouts": results,
-               "target": "full >= 50% of classify req/s, 0 errors", "pass": all(r["pass"] for r in results.values())}
+               "target": "full >= 50% of classify req/s, 0 errors; full >= 60% of the lean view, p95 <= 60 ms",
+               "pass": all(r["pass"] for r in results.values())}
     print(json.dumps(summary), flush=True)
     return 0 if summary["pass"] else 1
 
