@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from core.roles import ADMIN, user_has_role
 from mlcore.categories import (
     category_display,
-    category_display_taken,
+    category_display_check,
     category_guide,
     category_guide_update,
     category_rows_ensure,
@@ -143,11 +143,7 @@ class CategoryForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 4}), "examples": forms.Textarea(attrs={"rows": 6})}
 
     def clean_display_name(self) -> str:
-        shown = self.cleaned_data["display_name"].strip()
-        other = category_display_taken(name=self.instance.name, display_name=shown)
-        if other:
-            raise forms.ValidationError(f"the category {other} is already shown as “{category_display(other)}”")
-        return shown
+        return category_display_check(name=self.instance.name, display_name=self.cleaned_data["display_name"])
 
 
 @admin.register(Category)
@@ -223,11 +219,8 @@ class NewCategoryForm(forms.ModelForm):
         return name
 
     def clean_display_name(self) -> str:
-        shown = self.cleaned_data["display_name"].strip()
-        other = category_display_taken(name=self.cleaned_data.get("name", ""), display_name=shown)
-        if other:
-            raise forms.ValidationError(f"the category {other} is already shown as “{category_display(other)}”")
-        return shown
+        return category_display_check(name=self.cleaned_data.get("name", ""),
+                                      display_name=self.cleaned_data["display_name"])
 
 
 @admin.register(NewCategory)

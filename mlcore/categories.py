@@ -2,7 +2,7 @@
 
 The name is what the model predicts and every record, API answer and export keeps; people read the
 display name. The table is small and read on every page that shows a category, so each process keeps
-it for CACHE_SECONDS (one query per process per CACHE_SECONDS); saving through category_guide_update
+it for CACHE_SECONDS (two queries per process per CACHE_SECONDS); saving through category_guide_update
 clears the saving process's copy at once, every other process reads the change within CACHE_SECONDS."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import models, transaction
-from django.db.models import Value
+from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from core.process import PerProcess
 from mlcore.models import Category, NewCategory
@@ -63,28 +63,16 @@ _cache: PerProcess[_GuideCache] = PerProcess(_GuideCache, name="mlcore.categorie
 
 
 def _guides_read() -> dict[str, CategoryGuide]:
-    # One query: the new categories' descriptions (kind 0) and the Category rows (kind 1), which win.
-    text = models.TextField()
-    new = NewCategory.objects.order_by().annotate(
-        d=Value("", output_field=models.CharField()), e=Value("", output_field=text),
-        k=Value(0, output_field=models.IntegerField()),
-    ).values_list("name", "d", "description", "e", "k")
-    rows = Category.objects.order_by().annotate(k=Value(1, output_field=models.IntegerField())).values_list(
-        "name", "display_name", "description", "examples", "k")
-    fallback: dict[str, str] = {}
-    named: dict[str, tuple[str, str, str]] = {}
-    for name, display_name, description, examples, kind in new.union(rows, all=True):
-        if kind == 0:
-            fallback[name] = (description or "").strip()
-        else:
-            named[name] = (display_name or "", description or "", examples or "")
+    """Category rows win; a new category without one is described by what it was made with."""
+    made_with = {name: (description or "").strip()
+                 for name, description in NewCategory.objects.values_list("name", "description")}
     guides = {name: CategoryGuide(name=name, display_name=readable(name), description=d, examples=())
-              for name, d in fallback.items()}
-    for name, (display_name, description, examples) in named.items():
-        guides[name] = CategoryGuide(
-            name=name, display_name=display_name.strip() or readable(name),
-            description=description.strip() or fallback.get(name, ""),
-            examples=tuple(line.strip() for line in examples.splitlines() if line.strip()),
+              for name, d in made_with.items()}
+    for row in Category.objects.all():
+        guides[row.name] = CategoryGuide(
+            name=row.name, display_name=row.display_name.strip() or readable(row.name),
+            description=row.description.strip() or made_with.get(row.name, ""),
+            examples=tuple(line.strip() for line in row.examples.splitlines() if line.strip()),
         )
     return guides
 
@@ -123,6 +111,15 @@ def category_display_taken(*, name: str, display_name: str) -> str | None:
         if other != name and category_display(other).casefold() == wanted:
             return other
     return None
+
+
+def category_display_check(*, name: str, display_name: str) -> str:
+    """The display name, stripped; ValidationError when another category is already shown so."""
+    shown = display_name.strip()
+    other = category_display_taken(name=name, display_name=shown)
+    if other:
+        raise ValidationError(f"the category {other} is already shown as “{category_display(other)}”")
+    return shown
 
 
 def category_guide(name: str) -> CategoryGuide:

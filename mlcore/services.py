@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from mlcore import heads
 from mlcore.bundle import MANIFEST_FILE, MODEL_FILE, file_sha256
-from mlcore.categories import category_display, category_display_taken, category_guides_clear
+from mlcore.categories import category_display_check, category_guides_clear
 from mlcore.events import category_added, model_promoted_send_on_commit
 from mlcore.models import Category, ModelVersion, NewCategory, Rollout, TrainingExample
 from mlcore.selectors import category_names_known, modelversion_active
@@ -233,14 +233,12 @@ def newcategory_create(*, name: str, description: str = "", origin: str = "", ac
     with transaction.atomic():
         if name in category_names_known() | (taken or set()):
             raise ValidationError(f"there is already a category {name!r}")
-        other = category_display_taken(name=name, display_name=display_name)
-        if other:
-            raise ValidationError(f"the category {other} is already shown as “{category_display(other)}”")
+        display_name = category_display_check(name=name, display_name=display_name)
         try:
             with transaction.atomic():
                 category = NewCategory.objects.create(name=name, description=description.strip(),
                                                       origin=origin[:255], created_by=actor)
-                shown = {"display_name": display_name.strip()[:100], "description": description.strip()}
+                shown = {"display_name": display_name[:100], "description": description.strip()}
                 Category.objects.update_or_create(name=name, defaults={k: v for k, v in shown.items() if v})
             transaction.on_commit(category_guides_clear)
             category_guides_clear()  # this process may read it before the commit (the admin's next page)
