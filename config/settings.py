@@ -351,6 +351,12 @@ LOGGING = {
 # SupportLoop
 SUPPORTLOOP_CACHE_DIR = env.str("SUPPORTLOOP_CACHE_DIR", default=str(VAR_DIR / "cache"))
 SUPPORTLOOP_ONNX_THREADS = env.int("SUPPORTLOOP_ONNX_THREADS", default=1)
+# Concurrent model calls in one process run as one batch of at most this many (mlcore/batching.py); the
+# leader of a forming batch waits at most SUPPORTLOOP_BATCH_WAIT_MS for it to fill (never a lone call).
+# Off (1) while the int8 encoder's scores depend on a text's batch companions: bench/batching.py measured
+# 14 of 800 Bitext categories and 15 escalations changed in batches of 8 against alone.
+SUPPORTLOOP_BATCH_MAX = env.int("SUPPORTLOOP_BATCH_MAX", default=1)
+SUPPORTLOOP_BATCH_WAIT_MS = env.float("SUPPORTLOOP_BATCH_WAIT_MS", default=0.0)
 # Threads per ASGI web process for sync views (config/asgi_handler.py), each with its own connection.
 # 1 measured best for the inquiry path (bench/serve.py: full/classify 0.50 against 0.46 with 2); more
 # keep a slow view (a dashboard, a CSV export) from holding up the other sync views of its process.

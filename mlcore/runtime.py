@@ -1,14 +1,19 @@
-"""Serving a bundle with ONNX Runtime: one session per bundle, thread-safe, reused."""
+"""Serving a bundle with ONNX Runtime: one session per bundle, thread-safe, reused.
+
+Concurrent `predict` calls on one Predictor run as one batch (mlcore.batching), so a batch is always
+one model version."""
 
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from mlcore import encoder
+from mlcore.batching import CallBatcher
 from mlcore.bundle import MANIFEST_FILE, MODEL_FILE, Manifest, file_sha256
 
 
@@ -32,7 +37,8 @@ class Prediction:
 
 class Predictor:
     def __init__(
-        self, *, directory: Path, threads: int = 1, verify_sha: bool = True, version: str | None = None
+        self, *, directory: Path, threads: int = 1, verify_sha: bool = True, version: str | None = None,
+        batch_max: int = 1, batch_wait_ms: float = 0.0,
     ) -> None:
         import onnxruntime as ort
 
@@ -63,6 +69,10 @@ class Predictor:
         self.tokenizer = encoder.tokenizer_load()
         self.labels = list(self.manifest.labels)
         self.version = version or self.manifest.version
+        # By weak reference: a cycle would keep a swapped-out session (~90 MB) until the next GC run.
+        predict_many = weakref.WeakMethod(self.predict_many)
+        self.batcher: CallBatcher[str, Prediction] = CallBatcher(
+            run=lambda texts: predict_many()(texts), max_batch=batch_max, max_wait=batch_wait_ms / 1000)
 
     def run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         out = self.run_all(texts)
@@ -95,25 +105,31 @@ class Predictor:
         return probs, emb, sent
 
     def predict(self, text: str) -> Prediction:
+        """One text's prediction; calls from other threads that overlap it share one model run."""
+        return self.batcher.call(text)
+
+    def predict_many(self, texts: list[str]) -> list[Prediction]:
         start = time.perf_counter()
-        out = self.run_all([text])
+        out = self.run_all(texts)
         latency = (time.perf_counter() - start) * 1000
-        probs, emb, sent = out["probabilities"], out["embedding"], out["sentiment"]
-        p = probs[0]
         if not all(np.isfinite(v).all() for v in out.values()):
             raise BundleError("non-finite output")
+        probs, emb, sent = out["probabilities"], out["embedding"], out["sentiment"]
         novelty, upset = out.get("novelty"), out.get("upset")
-        order = np.argsort(p)[::-1]
-        second = float(p[order[1]]) if len(order) > 1 else 0.0
-        return Prediction(
-            category=self.labels[order[0]],
-            confidence=float(p[order[0]]),
-            margin=float(p[order[0]]) - second,
-            sentiment=float(np.clip(sent[0], -1.0, 1.0)),
-            probabilities={label: round(float(v), 6) for label, v in zip(self.labels, p, strict=True)},
-            novelty=None if novelty is None else float(novelty[0]),
-            upset=None if upset is None else float(np.clip(upset[0], 0.0, 1.0)),
-            embedding=emb[0],
-            model_version=self.version,
-            latency_ms=latency,
-        )
+        predictions = []
+        for i, p in enumerate(probs):
+            order = np.argsort(p)[::-1]
+            second = float(p[order[1]]) if len(order) > 1 else 0.0
+            predictions.append(Prediction(
+                category=self.labels[order[0]],
+                confidence=float(p[order[0]]),
+                margin=float(p[order[0]]) - second,
+                sentiment=float(np.clip(sent[i], -1.0, 1.0)),
+                probabilities={label: round(float(v), 6) for label, v in zip(self.labels, p, strict=True)},
+                novelty=None if novelty is None else float(novelty[i]),
+                upset=None if upset is None else float(np.clip(upset[i], 0.0, 1.0)),
+                embedding=emb[i].copy(),
+                model_version=self.version,
+                latency_ms=latency,
+            ))
+        return predictions

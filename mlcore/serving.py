@@ -114,7 +114,8 @@ class ServingRegistry:
             return None
         try:
             predictor = Predictor(directory=bundle_local_dir(mv=mv), threads=settings.SUPPORTLOOP_ONNX_THREADS,
-                                  version=mv.version)
+                                  version=mv.version, batch_max=settings.SUPPORTLOOP_BATCH_MAX,
+                                  batch_wait_ms=settings.SUPPORTLOOP_BATCH_WAIT_MS)
             if mv.sha256 and predictor.manifest.sha256 != mv.sha256:
                 raise BundleError("bundle sha256 differs from the registered version's")
             predictor_verify(predictor)
