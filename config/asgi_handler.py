@@ -7,6 +7,13 @@ busy of SUPPORTLOOP_WEB_SYNC_THREADS long-lived threads, each keeping its connec
 (DATABASE_CONN_MAX_AGE). With one (the default) a process serves sync views one at a time, as a WSGI
 sync worker does. Websockets and async code stay on the event loop.
 
+The middleware chain is loaded sync and runs with the view in one hop to that thread. Django's async
+chain adapts each sync middleware hook on its own: 19 thread hops for one request here, against 3
+(tests/config/test_asgi_handler.py). Measured (bench/serve.py, same machine, one run each): hello
+692 -> 1,504-1,572 req/s, classify 258 -> 257-268, full inquiry path 123 -> 119 (94 in a run whose
+accept race gave one worker 15 of 16 connections). An async view (the health check) still runs, on
+the event loop, from the sync chain.
+
 Measured (issue #12; bench/serve.py's sandbox, server commands and wrk scripts, 16 connections, the
 variants served side by side and run in interleaved rounds, 10 x 3 s per endpoint, 2 shared cores;
 SQLite, ORM writes), req/s hello / classify / full inquiry path, and paired ratio to this handler:
@@ -28,13 +35,14 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import ThreadSensitiveContext
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 
 
 class PooledThreadASGIHandler(ASGIHandler):
     def __init__(self, *, threads: int) -> None:
         super().__init__()
+        self.load_middleware(is_async=False)
         self._executors = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"django-sync-{i}")
                            for i in range(max(1, threads))]
         self._busy = [0] * len(self._executors)
@@ -49,3 +57,8 @@ class PooledThreadASGIHandler(ASGIHandler):
                 await self.handle(scope, receive, send)
         finally:
             self._busy[i] -= 1
+
+    async def get_response_async(self, request):
+        # The middleware chain and the view in one hop to the request's thread. Django's own async
+        # chain hops there and back for every sync hook of every middleware (~20 per request here).
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
