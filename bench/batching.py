@@ -4,8 +4,8 @@
 
 One bundle (default: the newest under $SUPPORTLOOP_VAR_DIR/artifacts/bundles, which `make run` trains on its
 first start), loaded twice in this process: with batching (at most --batch calls per run) and without. Each
-serves the same Bitext texts (held out of nothing in particular: the heads' answers are compared with
-themselves) from --threads threads, in A B B A rounds; then every text is scored alone and inside batches of
+serves the same Bitext texts (the model is compared only with itself, so no split is needed) from
+--threads threads, in A B B A rounds; then every text is scored alone and inside batches of
 --batch, and the decisions compared: the category, and the low-confidence escalation (the bundle's confidence
 and margin thresholds). The model's int8 encoder quantizes activations per batch, so a text's scores depend
 on its batch companions; batching may only be switched on (SUPPORTLOOP_BATCH_MAX > 1) once no decision

@@ -59,6 +59,5 @@ class PooledThreadASGIHandler(ASGIHandler):
             self._busy[i] -= 1
 
     async def get_response_async(self, request):
-        # The middleware chain and the view in one hop to the request's thread. Django's own async
-        # chain hops there and back for every sync hook of every middleware (~20 per request here).
+        # One hop for the whole sync chain and the view (see the module's docstring).
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)

@@ -60,10 +60,12 @@ class CallBatcher(Generic[T, R]):
         self._leading = False
         self._filling = False  # the leader waits for its batch to fill: wake it on every arrival
         self._last_size = 0
-        self.batches = 0  # counters for tests and benches: how many runs, how many calls in them
+        self.batches = 0  # counters for tests and benches: how many batched runs, how many calls in them
         self.calls = 0
 
     def call(self, item: T) -> R:
+        if self.max_batch == 1:  # batching off: no queue, no lock, the caller's own run
+            return self._checked_run([item])[0]
         call: _Call[T, R] = _Call(item)
         with self._cond:
             self._pending.append(call)
@@ -104,9 +106,7 @@ class CallBatcher(Generic[T, R]):
 
     def _batch_run(self, batch: list[_Call[T, R]]) -> None:
         try:
-            results = self._run([call.item for call in batch])
-            if len(results) != len(batch):
-                raise RuntimeError(f"batch of {len(batch)} gave {len(results)} results")
+            results = self._checked_run([call.item for call in batch])
         except BaseException as exc:  # noqa: BLE001 - handed to every caller of the batch, raised there
             for call in batch:
                 call.error = exc
@@ -115,3 +115,9 @@ class CallBatcher(Generic[T, R]):
                 call.result = result
         self.batches += 1
         self.calls += len(batch)
+
+    def _checked_run(self, items: list[T]) -> Sequence[R]:
+        results = self._run(items)
+        if len(results) != len(items):
+            raise RuntimeError(f"batch of {len(items)} gave {len(results)} results")
+        return results

@@ -1,7 +1,7 @@
 """Serving a bundle with ONNX Runtime: one session per bundle, thread-safe, reused.
 
-Concurrent `predict` calls on one Predictor run as one batch (mlcore.batching), so a batch is always
-one model version."""
+With batch_max > 1, concurrent `predict` calls on one Predictor run as one batch (mlcore.batching),
+so a batch is always one model version."""
 
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ class Predictor:
                 probabilities={label: round(float(v), 6) for label, v in zip(self.labels, p, strict=True)},
                 novelty=None if novelty is None else float(novelty[i]),
                 upset=None if upset is None else float(np.clip(upset[i], 0.0, 1.0)),
-                embedding=emb[i].copy(),
+                embedding=emb[i],
                 model_version=self.version,
                 latency_ms=latency,
             ))

@@ -84,10 +84,23 @@ def test_an_error_reaches_every_call_of_its_batch_and_the_next_batch_runs():
     assert batcher.call("c") == "C"
 
 
-def test_a_run_that_answers_the_wrong_number_of_results_fails_its_calls():
-    batcher = CallBatcher(run=lambda items: [])
+@pytest.mark.parametrize("max_batch", [1, 8])
+def test_a_run_that_answers_the_wrong_number_of_results_fails_its_calls(max_batch):
+    batcher = CallBatcher(run=lambda items: [], max_batch=max_batch)
     with pytest.raises(RuntimeError, match="batch of 1 gave 0 results"):
         batcher.call("a")
+
+
+def test_with_batching_off_overlapping_calls_each_run_alone():
+    run = GatedRun()
+    batcher = CallBatcher(run=run, max_batch=1)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        first = pool.submit(batcher.call, "a")
+        assert run.started.wait(5)
+        assert [pool.submit(batcher.call, text).result(5) for text in "bc"] == ["B", "C"]  # not held behind "a"
+        run.release.set()
+        assert first.result(5) == "A"
+    assert run.batches == [["a"], ["b"], ["c"]]
 
 
 def test_under_load_the_leader_waits_up_to_max_wait_for_a_batch_to_fill():
@@ -147,8 +160,8 @@ def test_concurrent_predictions_share_runs_and_match_the_lone_ones(bundle_dir):
 
 
 def test_each_loaded_model_batches_alone_so_a_batch_is_one_version(bundle_dir):
-    old = Predictor(directory=bundle_dir, version="v1")
-    new = Predictor(directory=bundle_dir, version="v2")
+    old = Predictor(directory=bundle_dir, version="v1", batch_max=8)
+    new = Predictor(directory=bundle_dir, version="v2", batch_max=8)
     assert old.batcher is not new.batcher
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda i: (i % 2, (old, new)[i % 2].predict(TEXTS[i % len(TEXTS)])), range(40)))
